@@ -1,0 +1,22 @@
+"""The ``otc`` command. Thin: it parses arguments, calls the library, and prints."""
+
+from __future__ import annotations
+
+import typer
+
+from . import sandbox as _sandbox
+
+app = typer.Typer(
+    name="otc",
+    help="Open To Close: a local sandbox of the API, the demo, sync jobs, webhooks and workers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+_sandbox.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``otc`` console script."""
+    app()
