@@ -1,0 +1,53 @@
+"""Agents: ``/agents``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+from ._base import AsyncResource, Id, Params, Record, SyncResource
+from ._table import BY_ATTRIBUTE
+
+
+class Agents(SyncResource):
+    spec = BY_ATTRIBUTE["agents"]
+
+    def list_agents(self, params: Params = None) -> list[Record]:
+        return self._list(params)
+
+    def iter_agents(self, params: Params = None, page_size: int = 100) -> Iterator[Record]:
+        return self._iter(params, page_size)
+
+    def create_agent(self, data: Mapping[str, Any]) -> Record:
+        return self._create(data)
+
+    def retrieve_agent(self, id: Id) -> Record:
+        return self._retrieve(id)
+
+    def update_agent(self, id: Id, data: Mapping[str, Any]) -> Record:
+        return self._update(id, data)
+
+    def delete_agent(self, id: Id) -> Record:
+        return self._delete(id)
+
+
+class AsyncAgents(AsyncResource):
+    spec = BY_ATTRIBUTE["agents"]
+
+    async def list_agents(self, params: Params = None) -> list[Record]:
+        return await self._list(params)
+
+    def iter_agents(self, params: Params = None, page_size: int = 100) -> AsyncIterator[Record]:
+        return self._iter(params, page_size)
+
+    async def create_agent(self, data: Mapping[str, Any]) -> Record:
+        return await self._create(data)
+
+    async def retrieve_agent(self, id: Id) -> Record:
+        return await self._retrieve(id)
+
+    async def update_agent(self, id: Id, data: Mapping[str, Any]) -> Record:
+        return await self._update(id, data)
+
+    async def delete_agent(self, id: Id) -> Record:
+        return await self._delete(id)

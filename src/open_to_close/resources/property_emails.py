@@ -1,0 +1,61 @@
+"""Property emails: ``/properties/{property_id}/emails``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+from ._base import AsyncResource, Id, Params, Record, SyncResource
+from ._table import BY_ATTRIBUTE
+
+
+class PropertyEmails(SyncResource):
+    spec = BY_ATTRIBUTE["property_emails"]
+
+    def list_property_emails(self, property_id: Id, params: Params = None) -> list[Record]:
+        return self._list(params, property_id)
+
+    def iter_property_emails(
+        self, property_id: Id, params: Params = None, page_size: int = 100
+    ) -> Iterator[Record]:
+        return self._iter(params, page_size, property_id)
+
+    def create_property_email(self, property_id: Id, data: Mapping[str, Any]) -> Record:
+        return self._create(data, property_id)
+
+    def retrieve_property_email(self, property_id: Id, email_id: Id) -> Record:
+        return self._retrieve(email_id, property_id)
+
+    def update_property_email(
+        self, property_id: Id, email_id: Id, data: Mapping[str, Any]
+    ) -> Record:
+        return self._update(email_id, data, property_id)
+
+    def delete_property_email(self, property_id: Id, email_id: Id) -> Record:
+        return self._delete(email_id, property_id)
+
+
+class AsyncPropertyEmails(AsyncResource):
+    spec = BY_ATTRIBUTE["property_emails"]
+
+    async def list_property_emails(self, property_id: Id, params: Params = None) -> list[Record]:
+        return await self._list(params, property_id)
+
+    def iter_property_emails(
+        self, property_id: Id, params: Params = None, page_size: int = 100
+    ) -> AsyncIterator[Record]:
+        return self._iter(params, page_size, property_id)
+
+    async def create_property_email(self, property_id: Id, data: Mapping[str, Any]) -> Record:
+        return await self._create(data, property_id)
+
+    async def retrieve_property_email(self, property_id: Id, email_id: Id) -> Record:
+        return await self._retrieve(email_id, property_id)
+
+    async def update_property_email(
+        self, property_id: Id, email_id: Id, data: Mapping[str, Any]
+    ) -> Record:
+        return await self._update(email_id, data, property_id)
+
+    async def delete_property_email(self, property_id: Id, email_id: Id) -> Record:
+        return await self._delete(email_id, property_id)

@@ -1,0 +1,53 @@
+"""Users: ``/users``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+from ._base import AsyncResource, Id, Params, Record, SyncResource
+from ._table import BY_ATTRIBUTE
+
+
+class Users(SyncResource):
+    spec = BY_ATTRIBUTE["users"]
+
+    def list_users(self, params: Params = None) -> list[Record]:
+        return self._list(params)
+
+    def iter_users(self, params: Params = None, page_size: int = 100) -> Iterator[Record]:
+        return self._iter(params, page_size)
+
+    def create_user(self, data: Mapping[str, Any]) -> Record:
+        return self._create(data)
+
+    def retrieve_user(self, id: Id) -> Record:
+        return self._retrieve(id)
+
+    def update_user(self, id: Id, data: Mapping[str, Any]) -> Record:
+        return self._update(id, data)
+
+    def delete_user(self, id: Id) -> Record:
+        return self._delete(id)
+
+
+class AsyncUsers(AsyncResource):
+    spec = BY_ATTRIBUTE["users"]
+
+    async def list_users(self, params: Params = None) -> list[Record]:
+        return await self._list(params)
+
+    def iter_users(self, params: Params = None, page_size: int = 100) -> AsyncIterator[Record]:
+        return self._iter(params, page_size)
+
+    async def create_user(self, data: Mapping[str, Any]) -> Record:
+        return await self._create(data)
+
+    async def retrieve_user(self, id: Id) -> Record:
+        return await self._retrieve(id)
+
+    async def update_user(self, id: Id, data: Mapping[str, Any]) -> Record:
+        return await self._update(id, data)
+
+    async def delete_user(self, id: Id) -> Record:
+        return await self._delete(id)
