@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from . import demo as _demo
 from . import sandbox as _sandbox
 
 app = typer.Typer(
@@ -14,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
+_demo.register(app)
 _sandbox.register(app)
 
 
