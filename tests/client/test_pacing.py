@@ -1,0 +1,70 @@
+"""Pacing from X-RateLimit-* headers: bulk work waits for the window instead of hitting 429."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from open_to_close import AsyncOpenToCloseAPI, OpenToCloseAPI, RateLimitError
+from open_to_close.sandbox import SandboxServer
+
+
+def test_threads_sharing_a_client_stay_under_the_limit(sb: SandboxServer) -> None:
+    with OpenToCloseAPI(sb.api_key, sb.base_url) as client:
+        prop = client.properties.create_property({"address": "1 Pace St"})
+        sb.set_rate_limit("40/s")
+        with ThreadPoolExecutor(8) as pool:
+            results = list(
+                pool.map(lambda _: client.properties.retrieve_property(prop["id"]), range(120))
+            )
+    assert len(results) == 120
+    stats = sb.stats()
+    assert stats["rate_limited"] <= 0.02 * 120
+
+
+async def test_tasks_sharing_a_client_stay_under_the_limit(sb: SandboxServer) -> None:
+    async with AsyncOpenToCloseAPI(sb.api_key, sb.base_url, http_backend="aiohttp") as client:
+        prop = await client.properties.create_property({"address": "1 Pace St"})
+        sb.set_rate_limit("40/s")
+        sem = asyncio.Semaphore(16)
+
+        async def one() -> None:
+            async with sem:
+                await client.properties.retrieve_property(prop["id"])
+
+        await asyncio.gather(*(one() for _ in range(120)))
+    assert sb.stats()["rate_limited"] <= 0.02 * 120
+
+
+def test_a_429_is_waited_out(sb: SandboxServer) -> None:
+    sb.set_rate_limit("5/s")
+    with OpenToCloseAPI(sb.api_key, sb.base_url) as other:
+        for _ in range(5):  # another process uses up the window
+            other.properties.list_properties()
+    with OpenToCloseAPI(sb.api_key, sb.base_url) as client:  # knows nothing of it yet
+        assert client.properties.list_properties() == []
+    assert sb.stats()["rate_limited"] >= 1
+
+
+def test_rate_limit_error_when_retries_are_off(sb: SandboxServer) -> None:
+    sb.set_rate_limit("2/m")
+    with OpenToCloseAPI(sb.api_key, sb.base_url) as other:
+        other.properties.list_properties()
+        other.properties.list_properties()
+    with OpenToCloseAPI(sb.api_key, sb.base_url, max_retries=0) as client:
+        with pytest.raises(RateLimitError) as info:
+            client.properties.list_properties()
+    assert info.value.status_code == 429
+    assert info.value.retry_after is not None and 1 <= info.value.retry_after <= 60
+
+
+def test_retry_after_longer_than_allowed_raises_at_once(sb: SandboxServer) -> None:
+    sb.set_rate_limit("1/m")
+    with OpenToCloseAPI(sb.api_key, sb.base_url, max_retry_delay=0.5) as client:
+        client.properties.list_properties()
+        with pytest.raises(RateLimitError) as info:
+            client.properties.list_properties()
+    assert info.value.retry_after is not None and info.value.retry_after >= 1
+    assert sb.stats()["rate_limited"] == 1  # not retried
