@@ -1,0 +1,177 @@
+"""``SandboxServer``: the sandbox served by uvicorn on a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from os import PathLike
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+
+from .app import PREFIX, build_app
+from .core import SandboxCore
+from .limits import RateLimit
+
+_START_TIMEOUT = 10.0
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening-ready socket on ``host:port`` (port 0: a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on sockets that say they are TCP,
+    # and without it every response waits ~40 ms on Nagle plus delayed ACKs.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class SandboxServer:
+    """A local Open To Close API for tests, demos and benchmarks.
+
+    ::
+
+        with SandboxServer(api_key="k", seed=3) as sb:
+            client = OpenToCloseAPI(api_key=sb.api_key, base_url=sb.base_url)
+
+    ``stop()`` (or leaving the ``with`` block) stops serving and closes the database; an
+    in-memory database starts empty if the server is started again.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str = "sandbox-key",
+        webhook_secret: str | None = None,
+        db: str | PathLike[str] | None = None,
+        seed: int = 0,
+        fault_rate: float = 0.0,
+        latency_ms: float = 0,
+        rate_limit: str | RateLimit | None = None,
+    ) -> None:
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be between 0 and 65535, got {port!r}")
+        self.host = host
+        self.port = port
+        self._options: dict[str, Any] = {
+            "api_key": api_key,
+            "webhook_secret": webhook_secret,
+            "db": db,
+            "seed": seed,
+            "fault_rate": fault_rate,
+            "latency_ms": latency_ms,
+            "rate_limit": rate_limit,
+        }
+        self.core = SandboxCore(**self._options)
+        self.app: Starlette = build_app(self.core)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    # -- what clients need ---------------------------------------------------------------
+
+    @property
+    def api_key(self) -> str:
+        return self.core.api_key
+
+    @property
+    def webhook_secret(self) -> str | None:
+        return self.core.webhook_secret
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the running server (no ``/v1``)."""
+        if self._socket is None:
+            raise RuntimeError("the sandbox is not running; call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._socket.getsockname()[1]}"
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL, e.g. ``http://127.0.0.1:54321/v1``."""
+        return self.url + PREFIX
+
+    # -- controls ------------------------------------------------------------------------
+
+    def set_faults(
+        self,
+        rate: float = 0.0,
+        statuses: Iterable[int] = (500, 502, 503),
+        latency_ms: float = 0,
+        after_commit: bool = False,
+    ) -> None:
+        """Answer ``rate`` of requests with one of ``statuses``; ``after_commit`` writes first."""
+        self.core.set_faults(rate, statuses, latency_ms, after_commit)
+
+    def set_rate_limit(self, spec: str | RateLimit | None) -> None:
+        """``"N/s"``, ``"N/m"`` or None (no limit); windows restart empty."""
+        self.core.limiter.set(spec)
+
+    def stats(self) -> dict[str, Any]:
+        """``{"total", "requests": {"GET /properties/{id}": n, ...}, "rate_limited", "faults"}``."""
+        return self.core.stats.snapshot()
+
+    def reset(self) -> None:
+        """Empty the data, idempotency keys, rate-limit windows and stats."""
+        self.core.reset()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> SandboxServer:
+        if self._thread is not None:
+            return self
+        self.core.store.open()
+        sock = bind_socket(self.host, self.port)
+        config = uvicorn.Config(
+            self.app, log_level="warning", lifespan="off", access_log=False, server_header=False
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="otc-sandbox", daemon=True
+        )
+        self._socket, self._server, self._thread = sock, server, thread
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the sandbox server failed to start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        server, thread, sock = self._server, self._thread, self._socket
+        self._server = self._thread = self._socket = None
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(_START_TIMEOUT)
+        if sock is not None:
+            sock.close()
+        self.core.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.base_url if self._socket is not None else "stopped"
+        return f"<SandboxServer {where}>"
