@@ -1,0 +1,117 @@
+"""``otc sandbox``: serve a local Open To Close API until Ctrl-C."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def _rate_limit(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from ..sandbox.limits import parse_rate_limit
+
+    try:
+        parse_rate_limit(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a rate limit: use N/s or N/m with N >= 1, e.g. 1000/m"
+        ) from None
+    return value
+
+
+def _fault_rate(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise typer.BadParameter(f"{value} is not a fraction: use a number from 0.0 to 1.0")
+    return value
+
+
+def sandbox(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
+    ] = 8765,
+    api_key: Annotated[
+        str, typer.Option("--api-key", help="The API key clients must send.")
+    ] = "sandbox-key",
+    webhook_secret: Annotated[
+        str | None, typer.Option("--webhook-secret", help="Secret that signs webhooks.")
+    ] = None,
+    db: Annotated[
+        Path, typer.Option(help="SQLite file holding the data (kept across restarts).")
+    ] = Path("otc-sandbox.db"),
+    seed: Annotated[
+        int, typer.Option(min=0, help="Sample properties to add when the database is empty.")
+    ] = 0,
+    fault_rate: Annotated[
+        float,
+        typer.Option(
+            "--fault-rate", callback=_fault_rate, help="Fraction of requests answered with a 5xx."
+        ),
+    ] = 0.0,
+    latency_ms: Annotated[
+        int, typer.Option("--latency-ms", min=0, help="Delay added to every request, in ms.")
+    ] = 0,
+    rate_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--rate-limit", callback=_rate_limit, help="Requests per key: N/s or N/m (e.g. 1000/m)."
+        ),
+    ] = None,
+) -> None:
+    """Serve a local Open To Close API (stateful, SQLite) until Ctrl-C."""
+    import uvicorn
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    from ..sandbox.app import PREFIX, build_app
+    from ..sandbox.core import SandboxCore
+    from ..sandbox.server import bind_socket
+
+    if not api_key:
+        raise typer.BadParameter("the API key must not be empty", param_hint="--api-key")
+    if db.exists() and db.is_dir():
+        raise typer.BadParameter(f"{db} is a directory; give a file path", param_hint="--db")
+    if not db.parent.exists():
+        raise typer.BadParameter(f"directory {db.parent} does not exist", param_hint="--db")
+    try:
+        sock = bind_socket(host, port)
+    except OSError as exc:
+        raise typer.BadParameter(f"can't listen on {host}:{port}: {exc.strerror}") from None
+    core = SandboxCore(
+        api_key=api_key,
+        webhook_secret=webhook_secret,
+        db=db,
+        seed=seed,
+        fault_rate=fault_rate,
+        latency_ms=latency_ms,
+        rate_limit=rate_limit,
+    )
+    shown_host = f"[{host}]" if ":" in host else host
+    base_url = f"http://{shown_host}:{sock.getsockname()[1]}{PREFIX}"
+    console = Console()
+    console.print(
+        Panel.fit(
+            f"[bold]Open To Close sandbox[/] at [cyan]{escape(base_url)}[/]\n"
+            f"data: {escape(str(db.resolve()))}\n\n"
+            "Point the SDK at it:\n"
+            f"  export OPEN_TO_CLOSE_BASE_URL={escape(base_url)}\n"
+            f"  export OPEN_TO_CLOSE_API_KEY={escape(api_key)}\n\n"
+            f"OpenAPI: {escape(base_url)}/openapi.json    Stop: Ctrl-C",
+            title="otc sandbox",
+        )
+    )
+    config = uvicorn.Config(build_app(core), log_level="warning", lifespan="off")
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+        core.close()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``otc sandbox`` to the ``otc`` command."""
+    app.command("sandbox")(sandbox)
