@@ -3,7 +3,7 @@
 One :class:`Pacer` is shared by every thread and task using a client. It tracks the server's
 window (limit, remaining, reset) and the requests it has let out but not yet seen answered,
 so that bulk work uses the whole limit and waits for the window's reset instead of running
-into 429s. Until the first rate-limit header arrives it costs one attribute check.
+into 429s. Until the first rate-limit header arrives it costs an uncontended lock.
 """
 
 from __future__ import annotations
@@ -32,11 +32,18 @@ class Pacer:
     def active(self) -> bool:
         return self._limit is not None
 
-    def reserve(self) -> float:
-        """Take a slot for one request: 0.0 means send now, else sleep that long and ask again."""
-        if self._limit is None:
-            return 0.0
+    def reserve(self, max_wait: float = float("inf")) -> float:
+        """Take a slot for one request: 0.0 means send now, else sleep that long and ask again.
+
+        A wait longer than ``max_wait`` is not imposed: the request goes out and the
+        server's answer (a 429 with ``Retry-After``) decides, as the retry rules say.
+        """
         with self._lock:
+            if self._limit is None:
+                # No limit seen yet; count the request so that the first answer with a
+                # limit knows how many others are already on their way.
+                self._in_flight += 1
+                return 0.0
             now = time.time()
             if self._reset is not None and now >= self._reset:
                 # A new window: its budget is the full limit, less what is still in flight.
@@ -46,14 +53,14 @@ class Pacer:
                 self._budget -= 1
                 self._in_flight += 1
                 return 0.0
-            if self._reset is None:
-                return _PROBE_INTERVAL
-            return self._reset - now + _RESET_MARGIN
+            wait = _PROBE_INTERVAL if self._reset is None else self._reset - now + _RESET_MARGIN
+            if wait > max_wait:
+                self._in_flight += 1
+                return 0.0
+            return wait
 
     def release(self, headers: Mapping[str, str] | None, status: int) -> None:
         """Account for an answer (``headers`` None when the request got none)."""
-        if self._limit is None and (headers is None or "x-ratelimit-limit" not in headers):
-            return
         with self._lock:
             if self._in_flight > 0:
                 self._in_flight -= 1

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from open_to_close import AsyncOpenToCloseAPI, OpenToCloseAPI, RateLimitError
 from open_to_close.sandbox import SandboxServer
+
+
+def _clear_of_minute_boundary() -> None:
+    """A per-minute window must not reset in the middle of a test that fills it."""
+    if time.time() % 60 > 57:
+        time.sleep(60 - time.time() % 60 + 0.05)
 
 
 def test_threads_sharing_a_client_stay_under_the_limit(sb: SandboxServer) -> None:
@@ -49,6 +56,7 @@ def test_a_429_is_waited_out(sb: SandboxServer) -> None:
 
 
 def test_rate_limit_error_when_retries_are_off(sb: SandboxServer) -> None:
+    _clear_of_minute_boundary()
     sb.set_rate_limit("2/m")
     with OpenToCloseAPI(sb.api_key, sb.base_url) as other:
         other.properties.list_properties()
@@ -61,6 +69,7 @@ def test_rate_limit_error_when_retries_are_off(sb: SandboxServer) -> None:
 
 
 def test_retry_after_longer_than_allowed_raises_at_once(sb: SandboxServer) -> None:
+    _clear_of_minute_boundary()
     sb.set_rate_limit("1/m")
     with OpenToCloseAPI(sb.api_key, sb.base_url, max_retry_delay=0.5) as client:
         client.properties.list_properties()
