@@ -1,0 +1,129 @@
+"""Servers for benchmarks, each in its own process so the client under test has a core.
+
+Both the sandbox and the bare Starlette app are served the same way: uvicorn, with the same
+settings, on a socket bound by :func:`open_to_close.sandbox.server.bind_socket`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from typing import Any
+
+
+def _serve_sandbox(conn: Connection, options: dict[str, Any]) -> None:
+    from open_to_close.sandbox import SandboxServer
+
+    with SandboxServer(**options) as sb:
+        conn.send(sb.base_url)
+        while (command := conn.recv()) != "stop":
+            name, args = command
+            conn.send(getattr(sb, name)(*args))
+
+
+def _serve_bare(conn: Connection) -> None:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from open_to_close.sandbox.server import bind_socket
+
+    record = {
+        "id": 1,
+        "address": "123 Main St",
+        "city": "Austin",
+        "state": "TX",
+        "listing_price": 500000,
+        "status": "active",
+        "created_at": "2026-01-01T00:00:00.000000Z",
+        "updated_at": "2026-01-01T00:00:00.000000Z",
+    }
+
+    async def retrieve(request: Request) -> JSONResponse:
+        return JSONResponse({**record, "id": int(request.path_params["id"])})
+
+    app = Starlette(routes=[Route("/v1/properties/{id}", retrieve)])
+    sock = bind_socket("127.0.0.1", 0)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", access_log=False, server_header=False
+    )
+    server = uvicorn.Server(config)
+    import threading
+
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    conn.send(f"http://127.0.0.1:{sock.getsockname()[1]}/v1")
+    conn.recv()
+    server.should_exit = True
+    thread.join(5)
+
+
+@contextmanager
+def _process(target: Any, *args: Any) -> Iterator[str]:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(child, *args), daemon=True)
+    proc.start()
+    try:
+        if not parent.poll(60):
+            raise RuntimeError("benchmark server did not start")
+        yield parent.recv()
+    finally:
+        parent.send("stop")
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()
+
+
+class RemoteSandbox:
+    """A handle on a sandbox in another process: its URL, key, and controls by pipe."""
+
+    def __init__(self, conn: Connection, base_url: str, api_key: str) -> None:
+        self._conn, self.base_url, self.api_key = conn, base_url, api_key
+
+    def _call(self, name: str, *args: Any) -> Any:
+        self._conn.send((name, args))
+        return self._conn.recv()
+
+    def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("stats")
+        return result
+
+    def reset(self) -> None:
+        self._call("reset")
+
+    def set_rate_limit(self, spec: str | None) -> None:
+        self._call("set_rate_limit", spec)
+
+
+@contextmanager
+def sandbox_process(api_key: str = "bench-key-0001", **options: Any) -> Iterator[RemoteSandbox]:
+    """A sandbox in another process."""
+    options["api_key"] = api_key
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_serve_sandbox, args=(child, options), daemon=True)
+    proc.start()
+    try:
+        if not parent.poll(120):
+            raise RuntimeError("benchmark sandbox did not start")
+        yield RemoteSandbox(parent, parent.recv(), api_key)
+    finally:
+        parent.send("stop")
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()
+
+
+@contextmanager
+def bare_starlette_process() -> Iterator[str]:
+    """A one-route Starlette app (``GET /v1/properties/{id}``) in another process."""
+    with _process(_serve_bare) as url:
+        yield url
