@@ -145,9 +145,10 @@ class _Base:
             for hook in hooks:
                 hook.on_retry(call, error, delay)
             logger.warning(
-                "%s: %s; retry %d of %d in %.2fs",
+                "%s: %s%s; retry %d of %d in %.2fs",
                 call.label,
                 type(error).__name__,
+                f" {error.status_code}" if error.status_code else "",
                 call.attempt + 1,
                 settings.max_retries,
                 delay,

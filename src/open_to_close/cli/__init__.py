@@ -6,6 +6,7 @@ import typer
 
 from . import demo as _demo
 from . import sandbox as _sandbox
+from ._logging import setup_logging
 
 app = typer.Typer(
     name="otc",
@@ -14,6 +15,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every API call."),
+) -> None:
+    setup_logging(verbose)
+
 
 _demo.register(app)
 _sandbox.register(app)
