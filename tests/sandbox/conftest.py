@@ -32,7 +32,9 @@ def minimal_body(spec: ResourceSpec, contact_id: int | None = None) -> dict[str,
     return body
 
 
-def path_of(spec: ResourceSpec, property_id: int | None = None, record_id: int | None = None) -> str:
+def path_of(
+    spec: ResourceSpec, property_id: int | None = None, record_id: int | None = None
+) -> str:
     template = spec.collection_template if record_id is None else spec.item_template
     return template.format(property_id=property_id, id=record_id)
 

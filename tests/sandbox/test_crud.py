@@ -64,7 +64,9 @@ async def test_crud_in_process(aapi: httpx2.AsyncClient, spec: ResourceSpec) -> 
     if spec.parent is not None:
         property_id = (await aapi.post("/properties", json={"address": "1 Main"})).json()["id"]
     contact = await aapi.post("/contacts", json={"first_name": "A", "last_name": "B"})
-    created = await aapi.post(path_of(spec, property_id), json=minimal_body(spec, contact.json()["id"]))
+    created = await aapi.post(
+        path_of(spec, property_id), json=minimal_body(spec, contact.json()["id"])
+    )
     assert created.status_code == 201, created.text
     item = path_of(spec, property_id, created.json()["id"])
     assert (await aapi.get(item)).json() == created.json()

@@ -62,7 +62,9 @@ def test_a_refused_request_does_not_use_the_window() -> None:
     assert limiter.check("other") is not None  # counted per key
 
 
-@pytest.mark.parametrize(("spec", "rule"), [("10/s", (10, 1)), ("1000/m", (1000, 60)), (" 5 / m ", (5, 60))])
+@pytest.mark.parametrize(
+    ("spec", "rule"), [("10/s", (10, 1)), ("1000/m", (1000, 60)), (" 5 / m ", (5, 60))]
+)
 def test_parse_rate_limit(spec: str, rule: tuple[int, int]) -> None:
     assert parse_rate_limit(spec) == RateLimit(*rule)
 

@@ -137,9 +137,13 @@ async def test_app_is_usable_without_a_socket(sbx: SandboxServer) -> None:
     assert over_http == [made.json()]
 
 
-def test_change_listeners_see_every_committed_change(sbx: SandboxServer, api: httpx2.Client) -> None:
+def test_change_listeners_see_every_committed_change(
+    sbx: SandboxServer, api: httpx2.Client
+) -> None:
     events: list[tuple[str, object, object]] = []
-    sbx.core.listeners.append(lambda kind, record, previous: events.append((kind, record, previous)))
+    sbx.core.listeners.append(
+        lambda kind, record, previous: events.append((kind, record, previous))
+    )
     try:
         pid = api.post("/properties", json={"address": "a", "status": "active"}).json()["id"]
         api.patch(f"/properties/{pid}", json={"status": "sold"})

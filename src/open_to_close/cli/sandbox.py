@@ -107,6 +107,10 @@ def sandbox(
     config = uvicorn.Config(build_app(core), log_level="warning", lifespan="off")
     try:
         uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn shuts down cleanly, then re-raises the Ctrl-C it caught; that is the
+        # normal way to stop, not an error.
+        console.print("Sandbox stopped.")
     finally:
         sock.close()
         core.close()
