@@ -24,10 +24,9 @@ import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _servers import RemoteSandbox, bare_starlette_process, sandbox_process  # noqa: E402
-
-from open_to_close import AsyncOpenToCloseAPI, Call, Hook, OpenToCloseAPI  # noqa: E402
-from open_to_close.exceptions import OpenToCloseAPIError, RateLimitError  # noqa: E402
+from _servers import RemoteSandbox, bare_starlette_process, sandbox_process
+from open_to_close import AsyncOpenToCloseAPI, Call, Hook, OpenToCloseAPI
+from open_to_close.exceptions import OpenToCloseAPIError, RateLimitError
 
 Rates = list[float]
 
@@ -112,7 +111,9 @@ async def async_retrieve(
     sb: RemoteSandbox, backend: str, n: int, rounds: int, in_flight: int = 16
 ) -> dict[str, float]:
     async with AsyncOpenToCloseAPI(
-        sb.api_key, sb.base_url, http_backend=backend  # type: ignore[arg-type]
+        sb.api_key,
+        sb.base_url,
+        http_backend=backend,  # type: ignore[arg-type]
     ) as client:
         pid = (await client.properties.create_property({"address": "1 Async St"}))["id"]
         url, query = f"{sb.base_url}/properties/{pid}", {"api_token": sb.api_key}
@@ -199,7 +200,7 @@ async def sandbox_vs_bare(sb: RemoteSandbox, n: int, rounds: int) -> dict[str, f
                 return one
 
             results: dict[str, Rates] = {name: [] for name in urls}
-            for name, url in urls.items():
+            for url in urls.values():
                 await _fan_out(320, 16, getter(url))  # warm up
             for _ in range(rounds):
                 for name, url in urls.items():
@@ -224,8 +225,14 @@ def main() -> int:
     def row(name: str, ours: float, raw: float, target: float, unit: str) -> None:
         ratio = ours / raw
         rows.append((name, ours, raw, ratio, f">= {target}x" if target else ""))
-        figures[name] = {"ours": round(ours, 1), "raw": round(raw, 1), "ratio": round(ratio, 3),
-                         "target": target, "unit": unit, "pass": ratio >= target}
+        figures[name] = {
+            "ours": round(ours, 1),
+            "raw": round(raw, 1),
+            "ratio": round(ratio, 3),
+            "target": target,
+            "unit": unit,
+            "pass": ratio >= target,
+        }
 
     with sandbox_process() as sb:
         r = sync_retrieve(sb, n, rounds)
@@ -233,14 +240,25 @@ def main() -> int:
         for backend, target in (("aiohttp", 0.8), ("httpx2", 0.9)):
             r = asyncio.run(async_retrieve(sb, backend, n * 2, rounds))
             raw_name = "aiohttp" if backend == "aiohttp" else "httpx2.AsyncClient"
-            row(f"async ({backend}) 16 in flight vs raw {raw_name}", r["ours"], r["raw"],
-                target, "calls/s")
+            row(
+                f"async ({backend}) 16 in flight vs raw {raw_name}",
+                r["ours"],
+                r["raw"],
+                target,
+                "calls/s",
+            )
         r = asyncio.run(sandbox_vs_bare(sb, n * 2, rounds))
-        row("sandbox retrieve-by-id vs bare Starlette (server)", r["sandbox"], r["bare"], 0.5, "calls/s")
+        row(
+            "sandbox retrieve-by-id vs bare Starlette (server)",
+            r["sandbox"],
+            r["bare"],
+            0.5,
+            "calls/s",
+        )
     with sandbox_process(seed=iter_records) as sb:
         r = sync_iterate(sb, rounds)
-        row(f"iter_properties over {int(r['records']):,} vs raw paging", r["ours"], r["raw"], 0.9,
-            "records/s")
+        name = f"iter_properties over {int(r['records']):,} vs raw paging"
+        row(name, r["ours"], r["raw"], 0.9, "records/s")
     with sandbox_process() as sb:
         p = asyncio.run(pacing(sb, 20, pacing_n))
     figures["pacing"] = {k: round(v, 3) for k, v in p.items()}

@@ -39,26 +39,6 @@ class _ClientBase:
     settings: ClientSettings
     _transport: SyncTransport | AsyncTransport
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout: float = C.DEFAULT_TIMEOUT,
-        max_retries: int = C.DEFAULT_MAX_RETRIES,
-        retry_backoff: float = C.DEFAULT_RETRY_BACKOFF,
-        max_retry_delay: float = C.DEFAULT_MAX_RETRY_DELAY,
-        settings: ClientSettings | None = None,
-    ) -> None:
-        self.settings = settings or build_settings(
-            api_key,
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_backoff=retry_backoff,
-            max_retry_delay=max_retry_delay,
-        )
-
     @classmethod
     def from_environment(cls, name: str, **options: Any) -> Self:
         """A client for ``development``, ``staging`` or ``production``.
@@ -129,14 +109,13 @@ class OpenToCloseAPI(_ClientBase):
         settings: ClientSettings | None = None,
         http_client: httpx2.Client | None = None,
     ) -> None:
-        super().__init__(
+        self.settings = settings or build_settings(
             api_key,
             base_url,
             timeout=timeout,
             max_retries=max_retries,
             retry_backoff=retry_backoff,
             max_retry_delay=max_retry_delay,
-            settings=settings,
         )
         self._transport: SyncTransport = SyncTransport(self.settings, http_client)
         transport = self._transport
@@ -188,14 +167,13 @@ class AsyncOpenToCloseAPI(_ClientBase):
         http_backend: HttpBackend = "httpx2",
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
-        super().__init__(
+        self.settings = settings or build_settings(
             api_key,
             base_url,
             timeout=timeout,
             max_retries=max_retries,
             retry_backoff=retry_backoff,
             max_retry_delay=max_retry_delay,
-            settings=settings,
         )
         self._transport: AsyncTransport = AsyncTransport(self.settings, http_backend, http_client)
         transport = self._transport

@@ -22,7 +22,8 @@ STEPS: list[Step] = [*CLIENT_STEPS]
 def run_demo(console: Console | None = None, *, seed: int = 0) -> DemoContext:
     """Start a sandbox, run every step against it, print a summary; return what happened."""
     console = console or Console()
-    with SandboxServer(api_key="demo-key-0f3a9b", webhook_secret="demo-secret", seed=seed) as sb:
+    sandbox = SandboxServer(api_key="demo-key-0f3a9b", webhook_secret="demo-secret", seed=seed)  # noqa: S106 - a throwaway local sandbox
+    with sandbox as sb:
         context = DemoContext(console=console, sandbox=sb)
         console.rule("[bold]Open To Close demo")
         console.print(f"Sandbox API running at [cyan]{sb.base_url}[/]")
