@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx2
 
@@ -38,6 +38,10 @@ class _ClientBase:
 
     settings: ClientSettings
     _transport: SyncTransport | AsyncTransport
+
+    if TYPE_CHECKING:  # what the ``from_*`` constructors may pass; the subclasses define it
+
+        def __init__(self, *, settings: ClientSettings | None = None, **options: Any) -> None: ...
 
     @classmethod
     def from_environment(cls, name: str, **options: Any) -> Self:
