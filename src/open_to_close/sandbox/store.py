@@ -96,9 +96,13 @@ class Store:
             return
         # One connection shared by the server thread and in-process ASGI callers; the lock
         # serialises them, which SQLite would do anyway.
-        conn = sqlite3.connect(
-            self.path or ":memory:", check_same_thread=False, isolation_level=None
-        )
+        try:
+            conn = sqlite3.connect(
+                self.path or ":memory:", check_same_thread=False, isolation_level=None
+            )
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        except sqlite3.Error as exc:
+            raise ValueError(f"can't open the sandbox database {self.path!r}: {exc}") from None
         if self.path:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
