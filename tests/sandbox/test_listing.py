@@ -9,6 +9,8 @@ import pytest
 
 from open_to_close.sandbox import SandboxServer
 
+from .conftest import KEY
+
 
 def _make(api: httpx2.Client, count: int, **fields: object) -> list[dict[str, object]]:
     return [
@@ -87,6 +89,9 @@ def test_modified_since_zones(api: httpx2.Client) -> None:
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
     assert api.get("/properties", params={"modified_since": future}).json() == []
     assert len(api.get("/properties", params={"modified_since": "2000-01-01"}).json()) == 1
+    # "+02:00" typed raw into a URL arrives as " 02:00"; it still means UTC+2.
+    raw_plus = f"{api.base_url}properties?api_token={KEY}&modified_since={ahead.isoformat()}"
+    assert httpx2.get(raw_plus).json() == []
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2024-13-01T00:00:00Z", "", "99999-01-01"])

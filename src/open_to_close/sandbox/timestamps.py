@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60")
+# An unencoded "+02:00" in a URL arrives as " 02:00" (a form-encoded space).
+_PLUS_AS_SPACE = re.compile(r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
 
 
 def format_micros(micros: int) -> str:
@@ -62,6 +64,7 @@ def parse_since(text: str) -> str:
     """
     # RFC 3339 allows a leap second; datetime doesn't, and one second later is equivalent
     # for a strict ``>`` comparison against microsecond stamps.
+    text = _PLUS_AS_SPACE.sub(r"\1+\2", text.strip())
     leap = _LEAP_SECOND.search(text) is not None
     try:
         moment = datetime.fromisoformat(_LEAP_SECOND.sub(r"\g<1>59", text))
