@@ -17,7 +17,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every API call."),
@@ -25,8 +24,10 @@ def _root(
     setup_logging(verbose)
 
 
-_demo.register(app)
-_sandbox.register(app)
+# Each command group lives in its own module with a ``register(app)`` function; heavy
+# imports happen inside the commands, so ``otc --help`` stays fast.
+for _module in (_demo, _sandbox):
+    _module.register(app)
 
 
 def main() -> None:
