@@ -49,7 +49,8 @@ class Pacer:
                 # A new window: its budget is the full limit, less what is still in flight.
                 self._reset = None
                 self._budget = self._limit - self._in_flight
-            if self._budget > 0:
+            # With nothing in flight, no answer is coming to tell us the new window: probe.
+            if self._budget > 0 or (self._reset is None and self._in_flight == 0):
                 self._budget -= 1
                 self._in_flight += 1
                 return 0.0
@@ -68,6 +69,8 @@ class Pacer:
                 return
             limit, remaining, reset = _read(headers)
             if limit is None:
+                if status != 429:
+                    self._limit = self._reset = None  # the server no longer announces a limit
                 return
             self._limit = limit
             if status == 429:

@@ -34,7 +34,7 @@ from ._policy import (
 )
 from ._version import __version__
 from .config import ClientSettings
-from .exceptions import OpenToCloseAPIError, RateLimitError
+from .exceptions import OpenToCloseAPIError
 
 logger = logging.getLogger("open_to_close")
 
@@ -135,7 +135,10 @@ class _Base:
             error = reply.error or error_from_response(
                 call, reply.status, reply.headers or {}, reply.body
             )
-            delay = self._retry_delay(call, error)
+            retry_after = (
+                parse_retry_after(reply.headers.get("retry-after")) if reply.headers else None
+            )
+            delay = self._retry_delay(call, error, retry_after)
             if delay is None:
                 elapsed = time.perf_counter() - started
                 for hook in hooks:
@@ -157,10 +160,11 @@ class _Base:
                 yield delay
             call.attempt += 1
 
-    def _retry_delay(self, call: Call, error: OpenToCloseAPIError) -> float | None:
+    def _retry_delay(
+        self, call: Call, error: OpenToCloseAPIError, retry_after: float | None
+    ) -> float | None:
         """Seconds to wait before retrying, or None to give up (and raise ``error``)."""
         settings = self.settings
-        retry_after = error.retry_after if isinstance(error, RateLimitError) else None
         if retry_after is not None and retry_after > settings.max_retry_delay:
             return None  # the server asks for longer than we may wait: raise at once
         if call.attempt >= settings.max_retries or not is_retryable(call, error):
@@ -198,7 +202,11 @@ class SyncTransport(_Base):
         step = next(steps)
         while True:
             if isinstance(step, Call):
-                reply = self._send(step)
+                try:
+                    reply = self._send(step)
+                except BaseException:
+                    self.pacer.release(None, 0)  # interrupted: the request is no longer out
+                    raise
             else:
                 time.sleep(step)
                 reply = None
@@ -262,7 +270,11 @@ class AsyncTransport(_Base):
         step = next(steps)
         while True:
             if isinstance(step, Call):
-                reply = await send(step)
+                try:
+                    reply = await send(step)
+                except BaseException:
+                    self.pacer.release(None, 0)  # cancelled: the request is no longer out
+                    raise
             else:
                 await asyncio.sleep(step)
                 reply = None

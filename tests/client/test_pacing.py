@@ -77,3 +77,34 @@ def test_retry_after_longer_than_allowed_raises_at_once(sb: SandboxServer) -> No
             client.properties.list_properties()
     assert info.value.retry_after is not None and info.value.retry_after >= 1
     assert sb.stats()["rate_limited"] == 1  # not retried
+
+
+async def test_cancelled_requests_do_not_starve_the_pacer(sb: SandboxServer) -> None:
+    async with AsyncOpenToCloseAPI(sb.api_key, sb.base_url) as client:
+        prop = await client.properties.create_property({"address": "1 Cancel Ct"})
+        sb.set_rate_limit("5/s")
+        await client.properties.retrieve_property(prop["id"])  # the pacer learns the limit
+        sb.set_faults(latency_ms=300)
+        pending = [
+            asyncio.create_task(client.properties.retrieve_property(prop["id"])) for _ in range(8)
+        ]
+        await asyncio.sleep(0.05)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        sb.set_faults()
+        assert client._transport.pacer._in_flight == 0
+        results = await asyncio.gather(
+            *(client.properties.retrieve_property(prop["id"]) for _ in range(6))
+        )
+    assert len(results) == 6
+
+
+def test_pacing_stops_when_the_server_drops_its_limit(sb: SandboxServer) -> None:
+    with OpenToCloseAPI(sb.api_key, sb.base_url) as client:
+        sb.set_rate_limit("100/s")
+        client.properties.list_properties()
+        assert client._transport.pacer.active
+        sb.set_rate_limit(None)
+        client.properties.list_properties()
+        assert not client._transport.pacer.active
