@@ -1,0 +1,286 @@
+"""``otc.toml``: the one file that configures ``otc serve``, validated before anything starts.
+
+Every section is optional; what a file leaves out takes the embedded default (SQLite state
+and queue, memory cache, no sync jobs). A mistake is reported with the key's full path and
+what it must be, e.g. ``sync.jobs[0].every: use a duration like 30s, 5m or 1h``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticValidationError
+
+from .._redact import Secret
+from ..exceptions import ConfigurationError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+_DOTTED = re.compile(r"^[A-Za-z_][\w.]*[:.][A-Za-z_]\w*$")
+
+
+def parse_duration(value: str | float) -> float:
+    """Seconds in ``30``, ``"30s"``, ``"5m"``, ``"1.5h"``, ``"250ms"`` or ``"1d"``."""
+    if isinstance(value, bool):
+        raise ValueError("use a duration like 30s, 5m or 1h")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"use a duration like 30s, 5m or 1h (got {value!r})")
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError("a duration must be more than zero")
+    return seconds
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _url_scheme(value: str, allowed: tuple[str, ...], what: str) -> str:
+    scheme = value.split("://", 1)[0].split("+", 1)[0] if "://" in value else ""
+    if scheme not in allowed:
+        choices = ", ".join(f"{s}://" for s in allowed)
+        raise ValueError(f"{what} URL must start with one of {choices} (got {value!r})")
+    return value
+
+
+class ApiSection(_Section):
+    """Credentials: a named environment, or a key from an environment variable."""
+
+    environment: Literal["development", "staging", "production"] | None = None
+    api_key_env: str = "OPEN_TO_CLOSE_API_KEY"
+    base_url: str | None = None
+    timeout: Annotated[float, Field(gt=0)] | None = None
+    max_retries: Annotated[int, Field(ge=0)] | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        return None if value is None else _url_scheme(value, ("http", "https"), "base_url")
+
+
+class BuiltinHandlers(_Section):
+    """Handlers users can switch on without code."""
+
+    publish_to_rabbitmq: str | None = None  # an amqp:// URL: property changes to the queues
+    invalidate_cache: bool = False
+    record_task_completions: bool = False
+
+    @field_validator("publish_to_rabbitmq")
+    @classmethod
+    def _amqp(cls, value: str | None) -> str | None:
+        return None if value is None else _url_scheme(value, ("amqp", "amqps"), "RabbitMQ")
+
+
+class WebhooksSection(_Section):
+    path: str = "/webhook/otc"
+    secret_env: list[str] = Field(default_factory=lambda: ["OTC_WEBHOOK_SECRET"])
+    max_body_bytes: Annotated[int, Field(gt=0)] = 1024 * 1024
+    tolerance: float = 300.0
+    dedupe_url: str | None = None
+    handlers: dict[str, list[str]] = Field(default_factory=dict)
+    builtin: BuiltinHandlers = BuiltinHandlers()
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"must start with '/' (got {value!r})")
+        return value
+
+    @field_validator("secret_env", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("tolerance", mode="before")
+    @classmethod
+    def _tolerance(cls, value: Any) -> float:
+        return parse_duration(value)
+
+    @field_validator("handlers")
+    @classmethod
+    def _dotted(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for event, paths in value.items():
+            for path in paths:
+                if not _DOTTED.match(path):
+                    raise ValueError(
+                        f"handler for {event!r} must be a dotted path like "
+                        f"'myapp.hooks:on_created' (got {path!r})"
+                    )
+        return value
+
+    def secrets(self) -> list[Secret]:
+        """The webhook secrets, read from the environment variables named."""
+        missing = [name for name in self.secret_env if not os.environ.get(name)]
+        if missing:
+            raise ConfigurationError(
+                f"webhooks.secret_env: set the environment variable(s) {', '.join(missing)} "
+                "to the webhook signing secret"
+            )
+        return [Secret(os.environ[name]) for name in self.secret_env]
+
+
+class QueueSection(_Section):
+    url: str = "sqlite:///otc-queue.db"
+    concurrency: Annotated[int, Field(ge=1, le=256)] = 2
+    visibility_timeout: float = 30.0
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        return _url_scheme(value, ("sqlite", "amqp", "amqps", "redis", "rediss"), "queue")
+
+    @field_validator("visibility_timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: Any) -> float:
+        return parse_duration(value)
+
+
+class CacheSection(_Section):
+    url: str = "memory://"
+    default_ttl: float = 300.0
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        allowed = ("memory", "redis", "rediss", "sqlite", "postgresql")
+        return _url_scheme(value, allowed, "cache")
+
+    @field_validator("default_ttl", mode="before")
+    @classmethod
+    def _ttl(cls, value: Any) -> float:
+        return parse_duration(value)
+
+
+class StateSection(_Section):
+    url: str = "sqlite:///otc-state.db"
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        return _url_scheme(value, ("sqlite", "postgresql"), "state")
+
+
+class SyncJob(_Section):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[\w.-]+$")]
+    direction: Literal["push", "pull", "two-way"] = "push"
+    source: str  # a CSV or JSON Lines path, or a SQL URL (with ``table``)
+    table: str | None = None
+    mapping: str | None = None
+    strategy: Literal["latest_wins", "otc_wins", "external_wins", "manual", "merge"] = (
+        "latest_wins"
+    )
+    every: float = 300.0
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _every(cls, value: Any) -> float:
+        return parse_duration(value)
+
+    @model_validator(mode="after")
+    def _sql_needs_table(self) -> SyncJob:
+        if "://" in self.source and not self.table:
+            raise ValueError(f"source {self.source!r} is a database URL: also give 'table'")
+        return self
+
+
+class SyncSection(_Section):
+    jobs: list[SyncJob] = Field(default_factory=list)
+
+    @field_validator("jobs")
+    @classmethod
+    def _unique(cls, jobs: list[SyncJob]) -> list[SyncJob]:
+        names = [job.name for job in jobs]
+        doubles = sorted({name for name in names if names.count(name) > 1})
+        if doubles:
+            raise ValueError(f"job names must be unique; repeated: {', '.join(doubles)}")
+        return jobs
+
+
+class ServerSection(_Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    shutdown_grace: float = 30.0
+
+    @field_validator("shutdown_grace", mode="before")
+    @classmethod
+    def _grace(cls, value: Any) -> float:
+        return parse_duration(value)
+
+
+class MetricsSection(_Section):
+    enabled: bool = True
+    multiprocess_dir: str | None = None
+
+
+class ServiceConfig(_Section):
+    api: ApiSection = ApiSection()
+    webhooks: WebhooksSection = WebhooksSection()
+    queue: QueueSection = QueueSection()
+    cache: CacheSection = CacheSection()
+    state: StateSection = StateSection()
+    sync: SyncSection = SyncSection()
+    server: ServerSection = ServerSection()
+    metrics: MetricsSection = MetricsSection()
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def describe(error: PydanticValidationError) -> list[str]:
+    """One line per problem: the key's path, then what is wrong."""
+    lines = []
+    for item in error.errors(include_url=False):
+        loc = tuple(p for p in item["loc"] if not str(p).startswith("function-"))
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling against docs/service.md)"
+        elif item["type"] == "missing":
+            message = "required"
+        lines.append(f"{_where(loc)}: {message}")
+    return lines
+
+
+def parse_service_config(data: dict[str, Any], source: str = "config") -> ServiceConfig:
+    try:
+        return ServiceConfig.model_validate(data)
+    except PydanticValidationError as exc:
+        problems = describe(exc)
+        raise ConfigurationError(f"{source} is invalid:\n  " + "\n  ".join(problems)) from None
+
+
+def load_service_config(path: str | os.PathLike[str] | None) -> ServiceConfig:
+    """Read and validate ``otc.toml``; ``None`` gives the embedded defaults."""
+    if path is None:
+        return ServiceConfig()
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot read {file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{file} is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{file} is not valid TOML: {exc}") from None
+    return parse_service_config(data, str(file))
