@@ -1,0 +1,124 @@
+"""``otc.toml`` validation: defaults when empty, and errors that name the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from open_to_close import ConfigurationError
+from open_to_close.service.config import load_service_config, parse_duration
+
+
+def test_no_file_means_embedded_defaults() -> None:
+    config = load_service_config(None)
+    assert config.queue.url.startswith("sqlite:///")
+    assert config.state.url.startswith("sqlite:///")
+    assert config.cache.url == "memory://"
+    assert config.sync.jobs == []
+
+
+def test_a_full_file(tmp_path: Path) -> None:
+    path = tmp_path / "otc.toml"
+    path.write_text(
+        """
+[api]
+environment = "staging"
+
+[webhooks]
+secret_env = ["OTC_WEBHOOK_SECRET", "OTC_WEBHOOK_SECRET_OLD"]
+tolerance = "10m"
+[webhooks.handlers]
+"property.created" = ["myapp.hooks:on_created"]
+[webhooks.builtin]
+invalidate_cache = true
+
+[queue]
+url = "amqp://guest:guest@127.0.0.1:5672//"
+concurrency = 4
+
+[cache]
+url = "redis://127.0.0.1:6379/3"
+default_ttl = "2m"
+
+[state]
+url = "postgresql+psycopg://postgres@127.0.0.1/test"
+
+[[sync.jobs]]
+name = "listings"
+source = "listings.csv"
+mapping = "mapping.toml"
+every = "5m"
+
+[[sync.jobs]]
+name = "crm"
+direction = "two-way"
+source = "postgresql+psycopg://postgres@127.0.0.1/test"
+table = "crm_properties"
+strategy = "merge"
+every = 90
+"""
+    )
+    config = load_service_config(path)
+    assert config.api.environment == "staging"
+    assert config.webhooks.tolerance == 600.0
+    assert config.cache.default_ttl == 120.0
+    assert [job.every for job in config.sync.jobs] == [300.0, 90.0]
+    assert config.sync.jobs[1].direction == "two-way"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[queue]\nurl = "mysql://x"\n', "queue.url: queue URL must start with"),
+        ("[metrics]\nenabeld = true\n", "metrics.enabeld: unknown key"),
+        ("[server]\nport = 70000\n", "server.port"),
+        ('[[sync.jobs]]\nname = "a"\nsource = "a.csv"\nevery = "soon"\n', "sync.jobs[0].every"),
+        ('[[sync.jobs]]\nname = "a"\n', "sync.jobs[0].source: required"),
+        ('[[sync.jobs]]\nname = "d"\nsource = "postgresql://h/db"\n', "also give 'table'"),
+        (
+            '[[sync.jobs]]\nname = "a"\nsource = "a.csv"\n[[sync.jobs]]\nname = "a"\n'
+            'source = "b.csv"\n',
+            "repeated: a",
+        ),
+        ('[webhooks.handlers]\n"property.created" = ["no way"]\n', "dotted path"),
+        ('[webhooks]\npath = "hook"\n', "webhooks.path: must start with '/'"),
+        ("[queue\n", "not valid TOML"),
+    ],
+)
+def test_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "otc.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigurationError) as info:
+        load_service_config(path)
+    assert message in str(info.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="Cannot read"):
+        load_service_config(tmp_path / "nope.toml")
+
+
+def test_webhook_secrets_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_service_config(None)
+    monkeypatch.delenv("OTC_WEBHOOK_SECRET", raising=False)
+    with pytest.raises(ConfigurationError, match="OTC_WEBHOOK_SECRET"):
+        config.webhooks.secrets()
+    monkeypatch.setenv("OTC_WEBHOOK_SECRET", "whsec-abc-123")
+    secrets = config.webhooks.secrets()
+    assert [s.get() for s in secrets] == ["whsec-abc-123"]
+    assert "whsec-abc-123" not in repr(secrets)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [(30, 30.0), ("30s", 30.0), ("5m", 300.0), ("1.5h", 5400.0), ("250ms", 0.25), ("1d", 86400.0)],
+)
+def test_durations(value: str | int, seconds: float) -> None:
+    assert parse_duration(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["0s", "-1m", "5 minutes", True])
+def test_bad_durations(value: object) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(value)  # type: ignore[arg-type]
