@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from . import cache as _cache
 from . import demo as _demo
 from . import sandbox as _sandbox
 from ._logging import setup_logging
@@ -26,7 +27,7 @@ def _root(
 
 # Each command group lives in its own module with a ``register(app)`` function; heavy
 # imports happen inside the commands, so ``otc --help`` stays fast.
-for _module in (_demo, _sandbox):
+for _module in (_cache, _demo, _sandbox):
     _module.register(app)
 
 

@@ -12,11 +12,12 @@ from rich.console import Console
 
 from ..sandbox import SandboxServer
 from ._context import DemoContext
+from .cache_steps import STEPS as CACHE_STEPS
 from .client_steps import STEPS as CLIENT_STEPS
 
 Step = Callable[[DemoContext], None]
 
-STEPS: list[Step] = [*CLIENT_STEPS]
+STEPS: list[Step] = [*CLIENT_STEPS, *CACHE_STEPS]
 
 
 def run_demo(console: Console | None = None, *, seed: int = 0) -> DemoContext:
