@@ -79,7 +79,7 @@ class SQLCache(CacheBackend):
         t = self.table
         query = select(t.c.key, t.c.value).where(t.c.key.in_(keys), t.c.expires_at > time.time())
         with self._connection() as conn:
-            found = dict(conn.execute(query).tuples().all())
+            found: dict[str, str] = {key: value for key, value in conn.execute(query)}
         return [found.get(key) for key in keys]
 
     def set(self, key: str, value: str, ttl: float) -> None:
