@@ -1,0 +1,29 @@
+"""Sync: keep a CRM, a listings feed or a database and Open To Close in step.
+
+- :class:`PropertySyncService`: one way, external source -> Open To Close.
+- :class:`TwoWayPropertySync`: both ways, conflicts found against the last synced snapshot.
+- :class:`PropertyPull`: Open To Close -> a file or table, incrementally.
+- Sources and sinks for CSV, JSON Lines and SQL tables; :class:`SyncState` remembers links,
+  cursors, conflicts and run history in SQL (SQLite by default, PostgreSQL by URL).
+"""
+
+from .lock import SyncLockedError
+from .mapping import FieldMapping, FieldRule, RowError, load_mapping
+from .push import PropertySyncService
+from .sources import CsvSource, JsonLinesSource, SourceRow
+from .sqltable import SqlTableSource
+from .state import SyncState
+
+__all__ = [
+    "CsvSource",
+    "FieldMapping",
+    "FieldRule",
+    "JsonLinesSource",
+    "PropertySyncService",
+    "RowError",
+    "SourceRow",
+    "SqlTableSource",
+    "SyncLockedError",
+    "SyncState",
+    "load_mapping",
+]

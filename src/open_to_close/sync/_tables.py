@@ -1,0 +1,155 @@
+"""The sync state's tables, declared once, and the engine they live in."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    CursorResult,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.sql.dml import Insert
+
+from .._optional import require
+from ..exceptions import ConfigurationError
+
+DEFAULT_STATE_URL = "sqlite:///otc-sync.db"
+_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,30}$")
+
+
+class Tables:
+    """The six tables of one state store, named ``<prefix>links`` and so on."""
+
+    def __init__(self, prefix: str) -> None:
+        if not _PREFIX.match(prefix):
+            raise ConfigurationError(
+                f"table_prefix {prefix!r} must be letters, digits and _ (at most 31)"
+            )
+        self.metadata = MetaData()
+        m, p = self.metadata, prefix
+        # A link whose otc_id is NULL is an intent: a create was (maybe) sent and its
+        # answer not yet recorded. The next run looks the record up before creating again.
+        self.links = Table(
+            f"{p}links",
+            m,
+            Column("job", String(200), primary_key=True),
+            Column("external_id", String(500), primary_key=True),
+            Column("otc_id", String(100), nullable=True),
+            Column("content_hash", String(64), nullable=True),
+            Column("base", Text, nullable=True),  # JSON: the last synced field values
+            Column("updated_at", String(40), nullable=False),
+            Index(f"{p}links_otc", "job", "otc_id"),
+        )
+        self.cursors = Table(
+            f"{p}cursors",
+            m,
+            Column("job", String(200), primary_key=True),
+            Column("name", String(100), primary_key=True),
+            Column("value", String(100), nullable=False),
+        )
+        self.conflicts = Table(
+            f"{p}conflicts",
+            m,
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("job", String(200), nullable=False),
+            Column("external_id", String(500), nullable=False),
+            Column("otc_id", String(100), nullable=True),
+            Column("fields", Text, nullable=False),  # JSON list
+            Column("base", Text, nullable=False),  # JSON objects, Open To Close field names
+            Column("otc_values", Text, nullable=True),
+            Column("external_values", Text, nullable=True),
+            Column("status", String(20), nullable=False),  # open, resolved, applied
+            Column("resolution", String(20), nullable=True),  # otc, external
+            Column("created_at", String(40), nullable=False),
+            Column("resolved_at", String(40), nullable=True),
+            Index(f"{p}conflicts_job", "job", "status"),
+        )
+        self.runs = Table(
+            f"{p}runs",
+            m,
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("job", String(200), nullable=False),
+            Column("kind", String(20), nullable=False),
+            Column("status", String(20), nullable=False),  # running, ok, failed, interrupted
+            Column("started_at", String(40), nullable=False),
+            Column("finished_at", String(40), nullable=True),
+            Column("counts", Text, nullable=True),  # JSON
+            Column("error", Text, nullable=True),
+            Column("owner", String(200), nullable=True),
+            Index(f"{p}runs_job", "job", "id"),
+        )
+        self.locks = Table(
+            f"{p}locks",
+            m,
+            Column("job", String(200), primary_key=True),
+            Column("owner", String(200), nullable=False),
+            Column("host", String(255), nullable=False),
+            Column("pid", Integer, nullable=False),
+            Column("expires_at", Float, nullable=False),
+        )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the lock's heartbeat write while a run reads; NORMAL sync keeps a commit per
+    # record cheap and is still durable across a crash of the process.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str | None) -> Engine:
+    """An engine for ``url`` (None: ``otc-sync.db`` in the working directory)."""
+    text = url or DEFAULT_STATE_URL
+    try:
+        parsed = make_url(text)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"{text!r} is not a database URL; use e.g. sqlite:///otc-sync.db or "
+            "postgresql://user@host/db"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        require("psycopg", "postgres", "PostgreSQL sync state")
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True)
+    if backend == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed)
+
+
+def upsert(engine: Engine, table: Table, keys: list[str]) -> Insert:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of every other column, for SQLite and
+    PostgreSQL; built once and executed with parameters (building it costs more than
+    running it)."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    update = {c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys}
+    done: Insert = stmt.on_conflict_do_update(index_elements=keys, set_=update)
+    return done
+
+
+def first_key(result: CursorResult[Any]) -> Any:
+    """The primary key an ``INSERT`` made."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database did not return the new row's key")
+    return key[0]
