@@ -13,6 +13,7 @@ from .push import PropertySyncService
 from .sources import CsvSource, JsonLinesSource, SourceRow
 from .sqltable import SqlTableSource
 from .state import SyncState
+from .twoway import TwoWayPropertySync
 
 __all__ = [
     "CsvSource",
@@ -25,5 +26,6 @@ __all__ = [
     "SqlTableSource",
     "SyncLockedError",
     "SyncState",
+    "TwoWayPropertySync",
     "load_mapping",
 ]

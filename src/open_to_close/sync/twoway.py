@@ -13,14 +13,14 @@ or ``otc sync conflicts resolve`` decides them; the decision is applied by the n
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..exceptions import ConfigurationError, NotFoundError, OpenToCloseAPIError
+from ..exceptions import ConfigurationError, OpenToCloseAPIError
 from ._time import iso, parse_time
+from ._twoway_write import Writer
 from .mapping import FieldMapping, RowError
 from .merge import STRATEGIES, Decision, apply_resolution, decide
 from .push import open_state
@@ -42,10 +42,6 @@ class _Pair:
     ext: dict[str, Any] | None = None  # the external change, if any
     ext_deleted: bool = False
     recover: bool = False  # an interrupted run may have created it in Open To Close
-
-
-def _direction() -> dict[str, int]:
-    return {"created": 0, "updated": 0, "deleted": 0, "conflicts": 0}
 
 
 class TwoWayPropertySync:
@@ -122,16 +118,13 @@ class TwoWayPropertySync:
             return run.result(None)
 
 
-class _Run:
+class _Run(Writer):
+    """One run (or one applied resolution): reads both sides, decides, writes."""
+
     def __init__(self, sync: TwoWayPropertySync) -> None:
+        super().__init__(sync.mapping, sync.state, sync.job, sync.otc_client, sync.external_client)
         self.s = sync
-        self.mapping, self.state, self.job = sync.mapping, sync.state, sync.job
-        self.ext = sync.external_client
-        self.properties = sync.otc_client.properties
-        self.o2e, self.e2o = _direction(), _direction()
         self.conflicts: list[dict[str, Any]] = []
-        self.errors: list[dict[str, Any]] = []
-        self.to_save: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -148,17 +141,6 @@ class _Run:
             "errors": self.errors,
             "run_id": run_id,
         }
-
-    def commit(self) -> None:
-        """External writes are flushed before the links and bases that describe them."""
-        flush = getattr(self.ext, "flush", None)
-        if callable(flush):
-            flush()
-        self.state.save_links(self.job, self.to_save)
-        self.to_save = []
-
-    def fail(self, external_id: str | None, otc_id: str | None, exc: Exception) -> None:
-        self.errors.append({"external_id": external_id, "otc_id": otc_id, "error": str(exc)})
 
     # -- reading both sides ----------------------------------------------------------------
 
@@ -244,16 +226,11 @@ class _Run:
 
     # -- linked records --------------------------------------------------------------------
 
-    def _ext_snapshot(self, change: Mapping[str, Any]) -> dict[str, Any]:
-        values = self.mapping.to_otc({**change["data"], self.mapping.id_field: change["id"]})
-        values.pop("external_id", None)
-        return values
-
     def _snapshots(self, pair: _Pair) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """Each side's values now: the change seen, None if deleted, else the base."""
         base = pair.link.base
         otc = None if pair.otc_deleted else self.mapping.snapshot(pair.otc) if pair.otc else base
-        ext = None if pair.ext_deleted else self._ext_snapshot(pair.ext) if pair.ext else base
+        ext = None if pair.ext_deleted else self.ext_snapshot(pair.ext) if pair.ext else base
         return otc, ext
 
     def _pair(self, pair: _Pair, held: set[str]) -> None:
@@ -290,13 +267,13 @@ class _Run:
         link, otc_record = pair.link, pair.otc
         if otc_record is None and not pair.otc_deleted:
             if link.otc_id is not None:
-                otc_record = self._retrieve(link.otc_id)
+                otc_record = self.retrieve(link.otc_id)
             elif pair.recover:
-                otc_record = self._lookup(link.external_id)
+                otc_record = self.lookup(link.external_id)
         if otc_record is not None and link.otc_id != str(otc_record["id"]):
             link = Link(link.external_id, str(otc_record["id"]), None, None)
         otc = self.mapping.snapshot(otc_record) if otc_record is not None else None
-        ext = self._ext_snapshot(pair.ext) if pair.ext is not None else None
+        ext = self.ext_snapshot(pair.ext) if pair.ext is not None else None
         if otc is not None and ext is not None:
             decision = decide(
                 None,
@@ -311,16 +288,9 @@ class _Run:
             )
             self._settle(link, {}, otc, ext, decision)
         elif otc is not None or ext is not None:
-            self._write(link, otc, ext, otc if otc is not None else ext)
+            self.write(link, otc, ext, otc if otc is not None else ext)
         else:
             self.state.delete_link(self.job, link.external_id)
-
-    def _retrieve(self, otc_id: str) -> dict[str, Any] | None:
-        try:
-            record: dict[str, Any] = self.properties.retrieve_property(otc_id)
-        except NotFoundError:
-            return None
-        return record
 
     def _hold(self, pair: _Pair, otc: dict[str, Any] | None, ext: dict[str, Any] | None) -> None:
         """A record with an undecided conflict: keep its stored values current, write nothing."""
@@ -368,7 +338,7 @@ class _Run:
                 self.o2e["conflicts"] += 1
             if decision.resolution != "otc_wins":
                 self.e2o["conflicts"] += 1
-        self._write(link, otc, ext, decision.target)
+        self.write(link, otc, ext, decision.target)
 
     def apply_resolved(self, conflict: Conflict) -> None:
         link = self.state.links(self.job, [conflict.external_id]).get(conflict.external_id)
@@ -378,7 +348,7 @@ class _Run:
         decision = apply_resolution(
             conflict.base, conflict.otc_values, conflict.external_values, conflict.resolution
         )
-        self._write(link, conflict.otc_values, conflict.external_values, decision.target)
+        self.write(link, conflict.otc_values, conflict.external_values, decision.target)
         self.state.mark_applied(conflict.id)
         self.conflicts.append(
             {
@@ -389,66 +359,6 @@ class _Run:
                 "conflict_id": conflict.id,
             }
         )
-
-    # -- writing ---------------------------------------------------------------------------
-
-    def _write(
-        self,
-        link: Link,
-        otc: dict[str, Any] | None,
-        ext: dict[str, Any] | None,
-        target: dict[str, Any] | None,
-    ) -> None:
-        """Make both sides hold ``target`` (None: delete the record on both)."""
-        ext_id, otc_id = link.external_id, link.otc_id
-        try:
-            if target is None:
-                if otc is not None and otc_id is not None:
-                    self._delete_otc(otc_id)
-                    self.e2o["deleted"] += 1
-                if ext is not None:
-                    self._delete_ext(ext_id)
-                    self.o2e["deleted"] += 1
-                self.commit()
-                self.state.delete_link(self.job, ext_id)
-                return
-            if otc is None or otc_id is None:
-                body = {k: v for k, v in target.items() if v is not None}
-                otc_id = str(self.properties.create_property({**body, "external_id": ext_id})["id"])
-                self.e2o["created"] += 1
-            elif diff := {k: v for k, v in target.items() if otc.get(k) != v}:
-                self.properties.update_property(otc_id, diff)
-                self.e2o["updated"] += 1
-            if ext is None:
-                made = self.ext.create_property(self._external_data(target, ext_id))
-                ext_id = self._rekey(link, str(made["id"]), otc_id)
-                self.o2e["created"] += 1
-            elif any(ext.get(k) != v for k, v in target.items()):
-                self.ext.update_property(ext_id, self._external_data(target, ext_id))
-                self.o2e["updated"] += 1
-        except (OpenToCloseAPIError, KeyError, ValueError) as exc:
-            self.fail(ext_id, otc_id, exc)
-            return
-        self.to_save.append((ext_id, otc_id, None, target))
-
-    def _external_data(self, values: Mapping[str, Any], ext_id: str) -> dict[str, Any]:
-        return {**self.mapping.to_external(values), self.mapping.id_field: ext_id}
-
-    def _rekey(self, link: Link, new_ext_id: str, otc_id: str) -> str:
-        """The external side chose its own id: move the link and tell Open To Close."""
-        if new_ext_id != link.external_id:
-            self.state.delete_link(self.job, link.external_id)
-            self.properties.update_property(otc_id, {"external_id": new_ext_id})
-        return new_ext_id
-
-    def _delete_otc(self, otc_id: str) -> None:
-        with contextlib.suppress(NotFoundError):  # already gone: that is what we wanted
-            self.properties.delete_property(otc_id)
-
-    def _delete_ext(self, ext_id: str) -> None:
-        delete = getattr(self.ext, "delete_property", None)
-        if callable(delete):
-            delete(ext_id)
 
     # -- records new on one side -----------------------------------------------------------
 
@@ -477,8 +387,3 @@ class _Run:
             link = Link(ext_id, otc_id, None, None)
             self.state.save_link(self.job, ext_id, otc_id, None, None)
             self._pair(_Pair(link, otc=record), set())
-
-    def _lookup(self, ext_id: str) -> dict[str, Any] | None:
-        """A record an earlier, interrupted run may have created for ``ext_id``."""
-        found = self.properties.list_properties({"external_id": ext_id})
-        return next((p for p in found if str(p.get("external_id")) == ext_id), None)
