@@ -42,8 +42,17 @@ def test_second_read_is_a_hit(
 
 def test_results_are_copies(cached: CachedOTCClient, client: OpenToCloseAPI) -> None:
     pid = client.properties.create_property({"address": "1 Copy St"})["id"]
-    cached.get_property(pid)["address"] = "changed by the caller"
+    client.property_notes.create_property_note(pid, {"content": "kept"})
+    for _ in range(2):  # the first answer comes from the API, the second from the cache
+        cached.get_property(pid)["address"] = "changed by the caller"
+        details = cached.get_property_with_details(pid)
+        details["notes"][0]["content"] = "changed"
+        details["tasks"].append({"id": 0})
+        cached.list_properties().clear()
     assert cached.get_property(pid)["address"] == "1 Copy St"
+    details = cached.get_property_with_details(pid)
+    assert details["notes"][0]["content"] == "kept" and details["tasks"] == []
+    assert len(cached.list_properties()) == 1
 
 
 def test_empty_results_are_cached_too(cached: CachedOTCClient, counter: CallCounter) -> None:

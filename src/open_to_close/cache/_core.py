@@ -15,10 +15,12 @@ from ..exceptions import OpenToCloseAPIError
 from ..monitoring.metrics import get_metrics
 from ._entries import (
     Malformed,
+    copy_tree,
     decode,
     details_key,
     encode,
     generation_key,
+    is_flat,
     item_key,
     new_token,
     stamp_of,
@@ -31,6 +33,7 @@ from .memory import MemoryCache
 logger = logging.getLogger("open_to_close.cache")
 
 MISS: Final = object()
+_DECODED_MAX = 4096
 DAY = 86_400.0
 
 
@@ -70,6 +73,12 @@ class CacheCore:
         self._misses = metrics.cache_misses.labels(name)
         self._malformed = metrics.cache_errors.labels(name, "malformed")
         self._guard = Guard(self.backend, metrics, retry_interval)
+        # Decoded entries of an in-process backend, by key: (stored text, stamp, value,
+        # whether the value holds no nested dict or list, so a shallow copy will do).
+        # The text is compared by identity: the same object means the same entry.
+        self._decoded: dict[str, tuple[object, str, Any, bool]] | None = (
+            {} if self.backend.returns_stored_objects else None
+        )
         # Version tokens outlive every entry stamped with them (see _entries).
         self._version_ttl = 2 * self.max_ttl
 
@@ -95,7 +104,7 @@ class CacheCore:
         raw = raws[1]
         if raw is not None:
             try:
-                entry_stamp, value = decode(raw, kind)
+                entry_stamp, value = self._decode(key, raw, kind)
             except Malformed as exc:
                 self._malformed.inc()
                 logger.warning(
@@ -112,6 +121,19 @@ class CacheCore:
                     return value, stamp
         self._misses.inc()
         return MISS, stamp
+
+    def _decode(self, key: str, raw: bytes | str, kind: type) -> tuple[str, Any]:
+        decoded = self._decoded
+        if decoded is None:
+            return decode(raw, kind)
+        known = decoded.get(key)
+        if known is None or known[0] is not raw:
+            if len(decoded) >= _DECODED_MAX:
+                decoded.clear()
+            stamp, value = decode(raw, kind)
+            known = decoded[key] = (raw, stamp, value, is_flat(value))
+        value = known[2]
+        return known[1], value.copy() if known[3] else copy_tree(value)
 
     def store(self, key: str, stamp: str, value: Any, ttl: float) -> str:
         text = encode(stamp, value)

@@ -38,6 +38,8 @@ class Malformed(ValueError):
 
 
 def _id(record_id: int | str) -> str:
+    if type(record_id) is int:  # the common case, and quote() is slow
+        return str(record_id)
     return quote(str(record_id), safe="")
 
 
@@ -89,6 +91,25 @@ def decode(raw: bytes | str, kind: type) -> tuple[str, Any]:
     if type(stamp) is not str or type(value) is not kind:
         raise Malformed(f"not a cache entry holding a {kind.__name__}")
     return stamp, value
+
+
+def copy_tree(value: Any) -> Any:
+    """A copy of a decoded JSON value: new dicts and lists, shared immutable leaves."""
+    kind = type(value)
+    if kind is dict:
+        return {k: copy_tree(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
+    if kind is list:
+        return [copy_tree(v) if type(v) in _CONTAINERS else v for v in value]
+    return value
+
+
+_CONTAINERS = (dict, list)
+
+
+def is_flat(value: Any) -> bool:
+    """True for a dict or list of numbers, strings, booleans and nulls only."""
+    items = value.values() if type(value) is dict else value
+    return not any(type(v) in _CONTAINERS for v in items)
 
 
 def stamp_of(raw: bytes | str | None) -> str:

@@ -29,6 +29,9 @@ class CacheBackend(ABC):
 
     #: The ``cache_type`` label of this backend's metrics.
     name: ClassVar[str]
+    #: True when a value read twice is the same object (an in-process store): the cached
+    #: client then decodes it once and hands out copies.
+    returns_stored_objects: ClassVar[bool] = False
 
     @abstractmethod
     def get_many(self, keys: Sequence[str]) -> list[bytes | str | None]:

@@ -21,6 +21,7 @@ class MemoryCache(CacheBackend):
     """
 
     name = "memory"
+    returns_stored_objects = True
 
     def __init__(self, max_entries: int = 10_000) -> None:
         if max_entries < 1:
