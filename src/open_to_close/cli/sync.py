@@ -1,0 +1,366 @@
+"""``otc sync push|pull|two-way|conflicts|history``: run sync jobs from files and tables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..client import OpenToCloseAPI
+    from ..sync.mapping import FieldMapping
+    from ..sync.state import SyncState
+
+DEFAULT_STATE = "sqlite:///otc-sync.db"
+
+State = Annotated[
+    str | None,
+    typer.Option(
+        "--state",
+        help=f"Database of the sync state. Default: $OTC_SYNC_STATE, else {DEFAULT_STATE}.",
+    ),
+]
+Job = Annotated[
+    str | None, typer.Option("--job", help="Name of the job in the state (default from the file).")
+]
+Table = Annotated[
+    str | None, typer.Option("--table", help="Table, when the source is a database URL.")
+]
+MappingFile = Annotated[
+    Path | None, typer.Option("--mapping", help="Mapping file (.json or .toml) over the defaults.")
+]
+ApiKey = Annotated[str | None, typer.Option("--api-key", help="Default: $OPEN_TO_CLOSE_API_KEY.")]
+BaseUrl = Annotated[
+    str | None, typer.Option("--base-url", help="Default: $OPEN_TO_CLOSE_BASE_URL.")
+]
+
+sync_app = typer.Typer(
+    help="Sync properties with CSV, JSON Lines files and SQL tables.", no_args_is_help=True
+)
+conflicts_app = typer.Typer(
+    help="Conflicts a two-way sync left for a person.", no_args_is_help=True
+)
+sync_app.add_typer(conflicts_app, name="conflicts")
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Setup problems (bad mapping, missing key, job locked) end with one readable line."""
+    from ..exceptions import OpenToCloseAPIError
+    from ..sync import SyncLockedError
+
+    try:
+        yield
+    except (OpenToCloseAPIError, SyncLockedError, ValueError, ImportError, OSError) as exc:
+        _fail(str(exc))
+
+
+def _state(url: str | None) -> SyncState:
+    from ..sync import SyncState
+
+    return SyncState(url or os.environ.get("OTC_SYNC_STATE") or DEFAULT_STATE)
+
+
+def _mapping(path: Path | None) -> FieldMapping:
+    from ..sync import FieldMapping, load_mapping
+
+    return load_mapping(path) if path is not None else FieldMapping()
+
+
+def _client(api_key: str | None, base_url: str | None) -> OpenToCloseAPI:
+    from ..client import OpenToCloseAPI
+
+    return OpenToCloseAPI(api_key, base_url)
+
+
+def _job(job: str | None, kind: str, spec: str, table: str | None) -> str:
+    return job or f"{kind}:{table or Path(spec).name}"
+
+
+@contextmanager
+def _progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, TimeElapsedColumn(), console=_console(), transient=False) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _summary(title: str, rows: list[tuple[str, Any]]) -> None:
+    from rich.table import Table as RichTable
+
+    table = RichTable(title=title, show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, value in rows:
+        table.add_row(name, str(value))
+    _console().print(table)
+
+
+def _errors_table(errors: list[dict[str, Any]], limit: int = 20) -> None:
+    if not errors:
+        return
+    from rich.table import Table as RichTable
+
+    table = RichTable("where", "id", "error", title=f"Failed records ({len(errors)})")
+    for error in errors[:limit]:
+        table.add_row(
+            str(error.get("row", "")), str(error.get("external_id") or ""), error["error"]
+        )
+    console = _console()
+    console.print(table)
+    if len(errors) > limit:
+        console.print(f"... and {len(errors) - limit} more")
+
+
+def push(
+    source: Annotated[str, typer.Argument(help="A .csv or .jsonl file, or a database URL.")],
+    table: Table = None,
+    mapping: MappingFile = None,
+    state: State = None,
+    job: Job = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Send unchanged records too.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Writes in flight at once.")] = 16,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+) -> None:
+    """Push records from a file or table into Open To Close (creates, updates, skips)."""
+    from ..sync import PropertySyncService
+    from ..sync.endpoints import open_source
+
+    with _clear_errors():
+        field_mapping = _mapping(mapping)
+        src = open_source(source, table, field_mapping)
+        store, client = _state(state), _client(api_key, base_url)
+        total = src.count() if hasattr(src, "count") else None
+        with _progress("pushing", total) as advance:
+            service = PropertySyncService(
+                client,
+                src,
+                mapping=field_mapping,
+                state=store,
+                job=_job(job, "push", source, table),
+                max_workers=workers,
+                dry_run=dry_run,
+                details="errors",
+                progress=lambda _action: advance(1),
+            )
+            result = service.sync_properties(force=force)
+        client.close()
+    title = "Push (dry run: nothing written)" if dry_run else "Push"
+    names = ("processed", "created", "updated", "unchanged", "errors")
+    _summary(title, [(name, result[name]) for name in names])
+    _errors_table(result["details"])
+    if result["errors"]:
+        raise typer.Exit(1)
+
+
+def pull(
+    dest: Annotated[str, typer.Argument(help="A .csv or .jsonl file, or a database URL.")],
+    table: Table = None,
+    mapping: MappingFile = None,
+    state: State = None,
+    job: Job = None,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+) -> None:
+    """Copy properties changed since the last pull into a file or table."""
+    from ..sync.endpoints import open_sink
+    from ..sync.pull import PropertyPull
+
+    with _clear_errors():
+        field_mapping = _mapping(mapping) if mapping else None
+        sink, store, client = open_sink(dest, table), _state(state), _client(api_key, base_url)
+        with _progress("pulling", None) as advance:
+            puller = PropertyPull(
+                client,
+                sink,
+                mapping=field_mapping,
+                state=store,
+                job=_job(job, "pull", dest, table),
+                progress=advance,
+            )
+            result = puller.pull()
+        client.close()
+    _summary("Pull", [("records written", result["pulled"]), ("cursor", result["cursor"] or "-")])
+
+
+def two_way(
+    external: Annotated[str, typer.Argument(help="A .csv or .jsonl file, or a database URL.")],
+    table: Table = None,
+    mapping: MappingFile = None,
+    strategy: Annotated[
+        str,
+        typer.Option(help="latest_wins, otc_wins, external_wins, manual or merge."),
+    ] = "latest_wins",
+    merge_fallback: Annotated[
+        str, typer.Option("--merge-fallback", help="For merge: who wins a field both changed.")
+    ] = "latest_wins",
+    state: State = None,
+    job: Job = None,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+) -> None:
+    """Sync both ways with a file or table; conflicts are settled by --strategy."""
+    from ..sync import TwoWayPropertySync
+    from ..sync.endpoints import open_source
+
+    with _clear_errors():
+        field_mapping = _mapping(mapping)
+        side = open_source(external, table, field_mapping, must_exist=False)
+        store, client = _state(state), _client(api_key, base_url)
+        sync = TwoWayPropertySync(
+            client,
+            side,
+            strategy,
+            merge_fallback=merge_fallback,
+            mapping=field_mapping,
+            state=store,
+            job=_job(job, "two-way", external, table),
+        )
+        with _progress("syncing both ways", None):
+            result = sync.sync_bidirectional()
+        client.close()
+    from rich.table import Table as RichTable
+
+    summary = RichTable("", "created", "updated", "deleted", "conflicts", title="Two-way sync")
+    for label, key in (
+        ("Open To Close -> external", "otc_to_external"),
+        ("external -> Open To Close", "external_to_otc"),
+    ):
+        counts = result[key]
+        summary.add_row(
+            label, *(str(counts[k]) for k in ("created", "updated", "deleted", "conflicts"))
+        )
+    console = _console()
+    console.print(summary)
+    for conflict in result["conflicts"]:
+        fields = ", ".join(conflict["fields"])
+        console.print(f"conflict on {conflict['external_id']} ({fields}): {conflict['resolution']}")
+    _errors_table(result["errors"])
+    if result["errors"]:
+        raise typer.Exit(1)
+
+
+def _values(fields: list[str], values: dict[str, Any] | None) -> str:
+    if values is None:
+        return "(deleted)"
+    return ", ".join(f"{f}={values.get(f)!r}" for f in fields if f in values)
+
+
+@conflicts_app.command("list")
+def conflicts_list(
+    state: State = None,
+    job: Job = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include resolved and applied ones.")] = False,
+) -> None:
+    """Conflicts waiting for a decision (``--all``: every one kept)."""
+    from rich.table import Table as RichTable
+
+    with _clear_errors():
+        found = _state(state).conflicts(job, None if all_ else "open")
+    if not found:
+        _console().print("No conflicts." if all_ else "No open conflicts.")
+        return
+    table = RichTable(
+        "id", "job", "external id", "otc id", "fields", "Open To Close", "external", "status"
+    )
+    for c in found:
+        status = c.status + (f" ({c.resolution})" if c.resolution else "")
+        table.add_row(
+            str(c.id),
+            c.job,
+            c.external_id,
+            str(c.otc_id),
+            ", ".join(c.fields),
+            _values(c.fields, c.otc_values),
+            _values(c.fields, c.external_values),
+            status,
+        )
+    _console().print(table)
+
+
+@conflicts_app.command("resolve")
+def conflicts_resolve(
+    conflict_id: Annotated[int, typer.Argument(help="The id shown by 'otc sync conflicts list'.")],
+    use: Annotated[str, typer.Option("--use", help="Which side wins: otc or external.")],
+    state: State = None,
+) -> None:
+    """Decide a conflict; the next ``otc sync two-way`` run applies it."""
+    if use not in ("otc", "external"):
+        raise typer.BadParameter("use 'otc' or 'external'", param_hint="--use")
+    with _clear_errors():
+        try:
+            conflict = _state(state).resolve_conflict(conflict_id, use)
+        except KeyError:
+            _fail(f"no conflict with id {conflict_id} (see 'otc sync conflicts list')")
+    _console().print(
+        f"Conflict {conflict.id} on {conflict.external_id} resolved: {use} wins. "
+        f"The next 'otc sync two-way' run of job {conflict.job!r} applies it."
+    )
+
+
+def history(
+    state: State = None,
+    job: Job = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many runs to show.")] = 20,
+) -> None:
+    """The last runs of sync jobs, newest first."""
+    from rich.table import Table as RichTable
+
+    with _clear_errors():
+        runs = _state(state).history(job, limit)
+    table = RichTable(
+        "run", "job", "kind", "status", "started", "finished", "counts", title="Sync history"
+    )
+    for run in runs:
+        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if not isinstance(v, dict))
+        table.add_row(
+            str(run.id),
+            run.job,
+            run.kind,
+            run.status,
+            run.started_at,
+            run.finished_at or "-",
+            counts,
+        )
+    _console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``otc sync ...`` to the ``otc`` command."""
+    sync_app.command("push")(push)
+    sync_app.command("pull")(pull)
+    sync_app.command("two-way")(two_way)
+    sync_app.command("history")(history)
+    app.add_typer(sync_app, name="sync")
