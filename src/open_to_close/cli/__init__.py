@@ -7,6 +7,7 @@ import typer
 from . import cache as _cache
 from . import demo as _demo
 from . import sandbox as _sandbox
+from . import sync as _sync
 from ._logging import setup_logging
 
 app = typer.Typer(
@@ -27,7 +28,7 @@ def _root(
 
 # Each command group lives in its own module with a ``register(app)`` function; heavy
 # imports happen inside the commands, so ``otc --help`` stays fast.
-for _module in (_cache, _demo, _sandbox):
+for _module in (_cache, _demo, _sandbox, _sync):
     _module.register(app)
 
 
