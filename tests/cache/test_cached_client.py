@@ -185,3 +185,10 @@ def test_close_detaches_from_the_client(client: OpenToCloseAPI) -> None:
         assert len(client.hooks) == 1
         assert "CachedOTCClient" in repr(cached) and "***" in repr(cached)
     assert client.hooks == []
+
+
+def test_refuses_an_async_client() -> None:
+    from open_to_close import AsyncOpenToCloseAPI
+
+    with pytest.raises(TypeError, match="blocking OpenToCloseAPI"):
+        CachedOTCClient(AsyncOpenToCloseAPI("k-1234", "http://127.0.0.1:9"))  # type: ignore[arg-type]

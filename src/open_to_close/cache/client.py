@@ -44,6 +44,11 @@ class CachedOTCClient:
         max_ttl: float = DAY,
         retry_interval: float = 5.0,
     ) -> None:
+        if not isinstance(otc_client, OpenToCloseAPI):
+            raise TypeError(
+                "CachedOTCClient wraps a blocking OpenToCloseAPI; got "
+                f"{type(otc_client).__name__} (there is no async cached client yet)"
+            )
         self.otc_client = otc_client
         self._core = CacheCore(
             backend,
