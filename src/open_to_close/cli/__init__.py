@@ -22,8 +22,11 @@ app = typer.Typer(
 @app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every API call."),
+    log_json: bool = typer.Option(
+        False, "--log-json", help="Log JSON lines to stderr (also: OTC_LOG_FORMAT=json)."
+    ),
 ) -> None:
-    setup_logging(verbose)
+    setup_logging(verbose, json_lines=log_json)
 
 
 # Each command group lives in its own module with a ``register(app)`` function; heavy

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from rich.console import Console
 from rich.logging import RichHandler
 
 
-def setup_logging(verbose: bool = False) -> None:
-    """Send the SDK's log records to stderr through Rich (DEBUG with ``verbose``)."""
+def setup_logging(verbose: bool = False, *, json_lines: bool = False) -> None:
+    """Send the SDK's log records to stderr: through Rich, or as JSON lines when asked
+    (``--log-json`` or ``OTC_LOG_FORMAT=json``, for log shippers). DEBUG with ``verbose``."""
+    level = logging.DEBUG if verbose else logging.WARNING
+    if json_lines or os.environ.get("OTC_LOG_FORMAT", "").lower() == "json":
+        from ..monitoring.logs import configure_logging
+
+        configure_logging(level, json_format=True)
+        logging.getLogger("open_to_close").propagate = False
+        return
     handler = RichHandler(
         console=Console(stderr=True),
         show_path=False,
@@ -20,5 +29,5 @@ def setup_logging(verbose: bool = False) -> None:
     handler.setFormatter(logging.Formatter("%(message)s"))
     logger = logging.getLogger("open_to_close")
     logger.handlers[:] = [handler]
-    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logger.setLevel(level)
     logger.propagate = False
