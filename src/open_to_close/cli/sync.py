@@ -150,7 +150,7 @@ def push(
         bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Send unchanged records too.")] = False,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Writes in flight at once.")] = 16,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Writes in flight at once.")] = 32,
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
 ) -> None:

@@ -9,20 +9,26 @@
 
 from .lock import SyncLockedError
 from .mapping import FieldMapping, FieldRule, RowError, load_mapping
+from .pull import PropertyPull
 from .push import PropertySyncService
+from .sinks import CsvSink, JsonLinesSink, SqlTableSink
 from .sources import CsvSource, JsonLinesSource, SourceRow
 from .sqltable import SqlTableSource
 from .state import SyncState
 from .twoway import TwoWayPropertySync
 
 __all__ = [
+    "CsvSink",
     "CsvSource",
     "FieldMapping",
     "FieldRule",
+    "JsonLinesSink",
     "JsonLinesSource",
+    "PropertyPull",
     "PropertySyncService",
     "RowError",
     "SourceRow",
+    "SqlTableSink",
     "SqlTableSource",
     "SyncLockedError",
     "SyncState",

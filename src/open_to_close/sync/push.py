@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -91,7 +92,7 @@ class PropertySyncService:
         mapping: FieldMapping | None = None,
         state: SyncState | str | None = None,
         job: str = "properties",
-        max_workers: int = 16,
+        max_workers: int = 32,
         dry_run: bool = False,
         batch_size: int = 500,
         details: DetailLevel = "all",
@@ -153,7 +154,10 @@ class _Run:
         self.reconciled = False
         self.found: dict[str, str] = {}  # dry runs keep reconciled links here, not in the state
         self.newest: datetime | None = None  # the latest change time seen in the source
-        self.pending: set[Future[dict[str, Any]]] = set()
+        self.in_flight = 0
+        # Finished writes arrive here: one queue put per write, instead of waiting on
+        # every pending future each time one finishes.
+        self.finished: queue.SimpleQueue[Future[dict[str, Any]]] = queue.SimpleQueue()
         self.tasks: dict[Future[dict[str, Any]], _Task] = {}
 
     def run(self, since: datetime | None) -> None:
@@ -314,8 +318,9 @@ class _Run:
             future = self.pool.submit(properties.create_property, body)
         else:
             future = self.pool.submit(properties.update_property, task.otc_id, task.payload)
-        self.pending.add(future)
+        self.in_flight += 1
         self.tasks[future] = task
+        future.add_done_callback(self.finished.put)
         self._drain(self.s.max_workers * 4)
 
     def _drain(self, limit: int) -> None:
@@ -324,8 +329,11 @@ class _Run:
         The writes that finished together are linked in one transaction, before any more
         is sent; a crash before it is what the intents recover from.
         """
-        while len(self.pending) > limit:
-            done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
+        while self.in_flight > limit:
+            done = [self.finished.get()]
+            while not self.finished.empty():
+                done.append(self.finished.get())
+            self.in_flight -= len(done)
             finished = [self._finish(self.tasks.pop(future), future) for future in done]
             succeeded = [item for item in finished if item is not None]
             self.state.save_links(
