@@ -29,6 +29,7 @@ State = Annotated[
 Job = Annotated[
     str | None, typer.Option("--job", help="Name of the job in the state (default from the file).")
 ]
+Endpoint = Annotated[str, typer.Argument(help="A .csv or .jsonl file, or a database URL.")]
 Table = Annotated[
     str | None, typer.Option("--table", help="Table, when the source is a database URL.")
 ]
@@ -141,7 +142,7 @@ def _errors_table(errors: list[dict[str, Any]], limit: int = 20) -> None:
 
 
 def push(
-    source: Annotated[str, typer.Argument(help="A .csv or .jsonl file, or a database URL.")],
+    source: Endpoint,
     table: Table = None,
     mapping: MappingFile = None,
     state: State = None,
@@ -186,7 +187,7 @@ def push(
 
 
 def pull(
-    dest: Annotated[str, typer.Argument(help="A .csv or .jsonl file, or a database URL.")],
+    dest: Endpoint,
     table: Table = None,
     mapping: MappingFile = None,
     state: State = None,
@@ -216,7 +217,7 @@ def pull(
 
 
 def two_way(
-    external: Annotated[str, typer.Argument(help="A .csv or .jsonl file, or a database URL.")],
+    external: Endpoint,
     table: Table = None,
     mapping: MappingFile = None,
     strategy: Annotated[

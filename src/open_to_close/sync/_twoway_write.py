@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from ..exceptions import NotFoundError, OpenToCloseAPIError
+from ..exceptions import NotFoundError
 from .mapping import FieldMapping
 from .state import Link, SyncState
 
@@ -100,7 +100,8 @@ class Writer:
             elif any(ext.get(k) != v for k, v in target.items()):
                 self.ext.update_property(ext_id, self._external_data(target, ext_id))
                 self.o2e["updated"] += 1
-        except (OpenToCloseAPIError, KeyError, ValueError) as exc:  # RowError is a ValueError
+        except Exception as exc:
+            # whatever it raises fails this record, not the run.
             self.fail(ext_id, otc_id, exc)
             return
         self.to_save.append((ext_id, otc_id, None, target))

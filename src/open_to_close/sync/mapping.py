@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..exceptions import ConfigurationError
+from ..sandbox.schema import PROPERTY_STATUSES  # the API's statuses, declared once
 
 __all__ = [
     "DEFAULT_STATUS_MAP",
@@ -47,18 +48,7 @@ __all__ = [
 ValueType = Literal["str", "int", "number"]
 _TYPES: tuple[str, ...] = ("str", "int", "number")
 
-OTC_STATUSES: tuple[str, ...] = (
-    "active",
-    "under_contract",
-    "sold",
-    "inactive",
-    "draft",
-    "pending",
-    "rented",
-    "withdrawn",
-    "expired",
-    "cancelled",
-)
+OTC_STATUSES: tuple[str, ...] = PROPERTY_STATUSES
 
 DEFAULT_STATUS_MAP: dict[str, str] = {
     "for_sale": "active",

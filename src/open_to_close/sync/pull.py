@@ -52,7 +52,7 @@ class PropertyPull:
         if self.mapping is None:
             return record
         values = self.mapping.to_external(self.mapping.snapshot(record))
-        return {"id": record["id"], "external_id": record.get("external_id"), **values}
+        return {**values, "id": record["id"], "external_id": record.get("external_id")}
 
     def pull(self, since: datetime | None = None) -> dict[str, Any]:
         """Write the records changed since ``since`` (default: the stored cursor)."""

@@ -134,7 +134,9 @@ class SqlTableSink:
         batch = list(records)
         if not batch:
             return
-        table = self.table = self.table or self._create(batch)
+        if self.table is None:
+            self.table = self._create(batch)
+        table = self.table
         known = set(table.c.keys())
         rows = []
         for record in batch:

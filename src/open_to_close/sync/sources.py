@@ -153,7 +153,7 @@ class _FileSource:
             raise KeyError(f"{self.path}: no row with {self.id_field} {ext_id!r}")
         rows[str(ext_id)].update(data)
         self._dirty = True
-        return {"id": str(ext_id), **rows[str(ext_id)]}
+        return {**rows[str(ext_id)], "id": str(ext_id)}
 
     def create_property(self, data: Mapping[str, Any]) -> dict[str, Any]:
         rows = self._rows()
@@ -162,7 +162,7 @@ class _FileSource:
             ext_id = uuid.uuid4().hex[:12]
         rows[ext_id] = {**data, self.id_field: ext_id}
         self._dirty = True
-        return {"id": ext_id, **rows[ext_id]}
+        return {**rows[ext_id], "id": ext_id}
 
     def delete_property(self, ext_id: str) -> None:
         if self._rows().pop(str(ext_id), None) is not None:

@@ -98,15 +98,26 @@ class SqlTableSource:
         return changes
 
     def _values(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        unknown = [k for k in data if k not in self.table.c]
+        """The columns to write; a value for a column the table lacks is an error (it
+        would be lost), an empty one is just left out."""
+        unknown = [k for k, v in data.items() if k not in self.table.c and v is not None]
         if unknown:
-            raise ValueError(f"table {self.table.name!r} has no columns {unknown}")
-        return dict(data)
+            raise ValueError(
+                f"table {self.table.name!r} has no columns {unknown}; add them, or map "
+                "those fields elsewhere in the mapping file"
+            )
+        return {k: v for k, v in data.items() if k in self.table.c}
+
+    @property
+    def _key_type(self) -> type:
+        try:
+            python_type: type = self.table.c[self.id_column].type.python_type
+        except NotImplementedError:
+            return str
+        return python_type
 
     def _key(self, ext_id: str) -> Any:
-        column = self.table.c[self.id_column]
-        python_type = getattr(column.type, "python_type", str)
-        return int(ext_id) if python_type is int else ext_id
+        return int(ext_id) if self._key_type is int else ext_id
 
     def update_property(self, ext_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
         values = self._values({k: v for k, v in data.items() if k != self.id_column})
@@ -120,12 +131,13 @@ class SqlTableSource:
             )
         if done.rowcount == 0:
             raise KeyError(f"table {self.table.name!r}: no row with {self.id_column} {ext_id!r}")
-        return {"id": str(ext_id), **data}
+        return {**data, "id": str(ext_id)}
 
     def create_property(self, data: Mapping[str, Any]) -> dict[str, Any]:
         values = self._values(data)
-        if values.get(self.id_column) in (None, ""):
-            values.pop(self.id_column, None)
+        key = values.get(self.id_column)
+        if key in (None, "") or (self._key_type is int and not str(key).isdigit()):
+            values.pop(self.id_column, None)  # the table makes its own id
         if self.modified_column and self.modified_column not in values:
             values[self.modified_column] = func.now()
         with self.engine.begin() as conn:
@@ -133,7 +145,7 @@ class SqlTableSource:
             key = values.get(self.id_column)
             if key is None:
                 key = first_key(result)
-        return {"id": str(key), **data}
+        return {**data, "id": str(key)}
 
     def delete_property(self, ext_id: str) -> None:
         with self.engine.begin() as conn:
