@@ -1,0 +1,261 @@
+"""The distributed backend: Celery on RabbitMQ (``amqp://``) or Redis (``redis://``).
+
+Every task of the queue travels as one Celery task, ``otc.run(name, payload)``, so a
+worker that lacks a task's code fails it (and in the end dead-letters it, to be retried
+once fixed) instead of dropping the message as an unregistered task. Messages are acked
+late (after the task ends) and rejected back to the broker when the worker process dies,
+so a killed worker loses nothing. Retries follow the same policy as the SQLite queue
+(``retry_backoff * 2**n``, then the dead-letter store), which lives with the task states in
+:mod:`.state` (the broker's Redis, or SQL).
+
+On a Redis broker a message not acked within ``visibility_timeout`` is delivered again;
+keep retry delays shorter than it, or use RabbitMQ, which has no such limit.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .._optional import require
+from ..webhooks.dedupe import Claim
+from ..webhooks.errors import EventInProgressError
+from .base import TaskQueue, describe_error, encode_payload
+from .sqlite import DEFAULT_MAX_LOST
+from .state import QueueState, open_state
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUEUE = "otc"
+DEFAULT_STATE = "sqlite:///otc-queue-state.db"
+RUN_TASK = "otc.run"
+_KEY_LEASE = 10.0
+_WAKEUP = 0.2
+
+
+def split_url(url: str) -> tuple[str, str, str]:
+    """``(broker URL, queue name, state URL)`` from a queue URL and its own parameters."""
+    parts = urlsplit(url)
+    params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    name = params.pop("queue", DEFAULT_QUEUE) or DEFAULT_QUEUE
+    state = params.pop("state", None)
+    broker = urlunsplit(parts._replace(query=urlencode(params)))
+    default_state = broker if parts.scheme.startswith("redis") else DEFAULT_STATE
+    return broker, name, state or default_state
+
+
+class CeleryQueue(TaskQueue):
+    def __init__(
+        self, url: str, *, visibility_timeout: float = 30.0, max_lost: int = DEFAULT_MAX_LOST
+    ) -> None:
+        super().__init__()
+        celery = require("celery", "celery", "The Celery queue")
+        self.url = url
+        broker, self.queue_name, state_url = split_url(url)
+        self.max_lost = max_lost
+        self.app = celery.Celery(f"otc-{self.queue_name}", broker=broker, set_as_current=False)
+        self.app.conf.update(
+            task_serializer="json",
+            accept_content=["json"],
+            result_serializer="json",
+            task_ignore_result=True,
+            task_acks_late=True,
+            task_reject_on_worker_lost=True,
+            worker_prefetch_multiplier=1,
+            task_default_queue=self.queue_name,
+            broker_transport_options={"visibility_timeout": visibility_timeout},
+            broker_connection_retry_on_startup=True,
+            worker_hijack_root_logger=False,
+            worker_redirect_stdouts=False,
+            enable_utc=True,
+            timezone="UTC",
+        )
+        self.state: QueueState = open_state(state_url, prefix=f"otc:{self.queue_name}:")
+        self.app.steps["worker"].add(_wakeup_step())
+
+        def run(celery_task: Any, name: str, payload: Any) -> None:
+            self._execute(celery_task, name, payload)
+
+        self._run = self.app.task(
+            name=RUN_TASK,
+            bind=True,
+            acks_late=True,
+            reject_on_worker_lost=True,
+            max_retries=None,  # the retry policy is ours, per registered task
+            shared=False,  # each queue is its own Celery app
+        )(run)
+
+    # -- producing -----------------------------------------------------------------------
+
+    def enqueue(self, name: str, payload: Any = None) -> str:
+        encode_payload(name, payload)
+        task_id = uuid.uuid4().hex
+        # The state first: a worker may start the task before apply_async returns.
+        self.state.enqueued(task_id, name)
+        try:
+            self._run.apply_async(args=(name, payload), task_id=task_id, queue=self.queue_name)
+        except BaseException:
+            self.state.forget(task_id)
+            raise
+        return task_id
+
+    def enqueue_once(self, name: str, payload: Any, key: str) -> tuple[str, bool]:
+        claim = self.state.keys.claim(key, _KEY_LEASE)
+        if claim is Claim.DONE:
+            return "", False
+        if claim is Claim.BUSY:
+            raise EventInProgressError(key)
+        try:
+            task_id = self.enqueue(name, payload)
+        except BaseException:
+            self.state.keys.release(key)
+            raise
+        self.state.keys.complete(key)
+        return task_id, True
+
+    # -- running -------------------------------------------------------------------------
+
+    def _execute(self, celery_task: Any, name: str, payload: Any) -> None:
+        task_id = str(celery_task.request.id)
+        failures = int(celery_task.request.retries or 0)
+        starts = self.state.started(task_id)
+        if starts is None:
+            log.info("task %s #%s is already settled; skipping a repeated message", name, task_id)
+            return
+        lost = starts - 1 - failures
+        if lost > self.max_lost:
+            error = f"its worker died {lost} times while running it (killed or crashed)"
+            self.state.bury(task_id, name, payload, error, failures + lost)
+            return
+        spec = self.tasks.get(name)
+        try:
+            if spec is None:
+                raise LookupError(
+                    f"no task named {name!r} is registered in this worker "
+                    "(import the module that defines it)"
+                )
+            spec.run(payload)
+        except Exception as exc:
+            failures += 1
+            error = describe_error(exc)
+            delay = None if spec is None else spec.retry_delay(failures)
+            if delay is None:
+                log.error("task %s #%s dead-lettered: %s", name, task_id, error)
+                self.state.bury(task_id, name, payload, error, failures)
+                return
+            log.warning("task %s #%s failed (%s), retry in %.3g s", name, task_id, error, delay)
+            self.state.waiting(task_id)
+            raise celery_task.retry(countdown=delay, exc=exc) from None
+        self.state.done(task_id)
+
+    def worker(self, concurrency: int = 1) -> CeleryWorker:
+        return CeleryWorker(self, concurrency)
+
+    # -- inspection ----------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        return self.state.stats()
+
+    def dead_letters(self, limit: int | None = None) -> list[dict[str, Any]]:
+        return self.state.dead_letters(limit)
+
+    def retry_dead_letter(self, dead_letter_id: str | int) -> str:
+        letter = self.state.take_dead_letter(str(dead_letter_id))
+        return self.enqueue(letter["name"], letter["payload"])
+
+    def discard_dead_letter(self, dead_letter_id: str | int) -> None:
+        self.state.take_dead_letter(str(dead_letter_id))
+
+    def close(self) -> None:
+        self.state.close()
+        self.app.close()
+
+
+def _wakeup_step() -> Any:
+    """A worker bootstep that wakes the event loop every ``_WAKEUP`` seconds.
+
+    An idle Celery loop sleeps in its poll for up to ~10 s and only then notices a stop
+    request; a cheap repeating timer bounds that, so ``stop()`` returns promptly.
+    """
+    from celery import bootsteps
+
+    class Wakeup(bootsteps.StartStopStep):  # type: ignore[misc]
+        requires = ("celery.worker.components:Timer",)
+
+        def start(self, worker: Any) -> None:
+            worker.timer.call_repeatedly(_WAKEUP, _nothing)
+
+    return Wakeup
+
+
+def _nothing() -> None:
+    pass
+
+
+class CeleryWorker:
+    """A Celery worker in this process (thread pool), consuming this queue."""
+
+    def __init__(self, queue: CeleryQueue, concurrency: int = 1, *, idle_check: float = 0.2):
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency!r}")
+        self.queue = queue
+        self.concurrency = concurrency
+        self.idle_check = idle_check
+        self._stopped = threading.Event()
+
+    def run(self, stop_when_idle: bool = False) -> None:
+        from celery.app.trace import setup_worker_optimizations
+        from celery.worker import WorkController
+        from celery.worker import state as worker_state
+
+        self._stopped.clear()
+        app = self.queue.app
+        # What ``celery worker`` does before it builds its controller; without it the
+        # pool's threads can't find the tasks. One worker per process at a time.
+        app.set_current()
+        app.finalize()
+        setup_worker_optimizations(app)
+        controller = WorkController(
+            app=app,
+            concurrency=self.concurrency,
+            pool="threads",
+            hostname=f"otc-{uuid.uuid4().hex[:8]}@{socket.gethostname()}",
+            loglevel="WARNING",
+            without_heartbeat=True,
+            without_mingle=True,
+            without_gossip=True,
+        )
+        monitor = None
+        if stop_when_idle:
+            monitor = threading.Thread(target=self._stop_when_idle, daemon=True)
+            monitor.start()
+        try:
+            controller.start()
+        finally:
+            self._stopped.set()
+            worker_state.should_stop = None
+            worker_state.should_terminate = None
+            if monitor is not None:
+                monitor.join(5)
+
+    def _stop_when_idle(self) -> None:
+        quiet = 0
+        while not self._stopped.wait(self.idle_check):
+            counts = self.queue.stats()
+            quiet = quiet + 1 if counts["pending"] == 0 and counts["running"] == 0 else 0
+            if quiet >= 2:  # twice in a row: not a task between two states
+                # Nothing is running, so the quick (cold) shutdown drops no work.
+                from celery.worker import state as worker_state
+
+                worker_state.should_terminate = 0
+                return
+
+    def stop(self) -> None:
+        """Warm shutdown: running tasks finish, unstarted messages go back to the broker."""
+        from celery.worker import state as worker_state
+
+        worker_state.should_stop = 0

@@ -1,0 +1,342 @@
+"""The embedded queue: tasks in a SQLite file, leased to workers with a visibility timeout.
+
+A claimed task is ``running`` until its lease expires; the worker that holds it extends
+the lease while the task runs, so only a dead worker's task expires and is claimed again.
+That re-run is not a failure of the task; a separate cap (``max_lost``) dead-letters a task
+whose workers keep dying while they run it. For a running task, ``run_at`` holds the end
+of its lease, so one index serves "due now" for new, retrying and orphaned tasks alike.
+
+Transactions are short (a claim of a batch, the end of one task) and the file is in WAL
+mode, so several worker processes and the webhook receiver share it without waiting long.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .base import DeadLetterNotFoundError, TaskQueue, TaskSpec, encode_payload
+
+DEFAULT_MAX_LOST = 3
+KEY_RETENTION = 30 * 24 * 3600.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS otc_tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    running INTEGER NOT NULL DEFAULT 0,
+    run_at REAL NOT NULL,
+    token INTEGER,
+    failures INTEGER NOT NULL DEFAULT 0,
+    lost INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS otc_tasks_due ON otc_tasks (run_at);
+CREATE TABLE IF NOT EXISTS otc_dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    error TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    failed_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS otc_task_keys (
+    key TEXT PRIMARY KEY,
+    task_id INTEGER NOT NULL,
+    created_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS otc_queue_counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
+_CLAIM = """
+UPDATE otc_tasks SET running = 1, run_at = :lease, token = :token, lost = lost + running
+WHERE id IN (SELECT id FROM otc_tasks WHERE run_at <= :now ORDER BY run_at, id LIMIT :n)
+RETURNING id, name, payload, failures, lost
+"""
+_DEAD = (
+    "INSERT INTO otc_dead_letters (task_id, name, payload, error, attempts, failed_at)"
+    " SELECT id, name, payload, ?, ?, ? FROM otc_tasks WHERE id = ? AND token = ?"
+)
+_DONE = "UPDATE otc_queue_counters SET value = value + ? WHERE name = 'done'"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One claimed run of a task."""
+
+    id: int
+    name: str
+    payload: str
+    failures: int
+    lost: int
+    token: int
+
+    def decoded(self) -> Any:
+        return json.loads(self.payload)
+
+
+class SQLiteQueue(TaskQueue):
+    """``connect("sqlite:///path.db")``: see the module docstring."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        visibility_timeout: float = 30.0,
+        max_lost: int = DEFAULT_MAX_LOST,
+        url: str | None = None,
+    ) -> None:
+        super().__init__()
+        if not path or path == ":memory:":
+            raise ValueError(
+                "an in-memory SQLite queue would lose its tasks; give a file, "
+                "e.g. sqlite:///otc-queue.db"
+            )
+        if visibility_timeout <= 0:
+            raise ValueError(f"visibility_timeout must be > 0 seconds, got {visibility_timeout!r}")
+        self.path = path
+        self.url = url or f"sqlite:///{path}"
+        self.visibility_timeout = float(visibility_timeout)
+        self.max_lost = max_lost
+        self.wakeup = threading.Condition()
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise ValueError(f"can't open the queue {self.url}: directory {directory} is missing")
+        self.conn.executescript(_SCHEMA)  # executescript commits on its own
+        self.conn.execute("INSERT OR IGNORE INTO otc_queue_counters VALUES ('done', 0)")
+
+    # -- connections ---------------------------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (sqlite3 connections are not shared across threads)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.Error as exc:
+                raise ValueError(f"can't open the queue {self.url}: {exc}") from None
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._conns_lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()
+
+    # -- producing -----------------------------------------------------------------------
+
+    def _insert(self, conn: sqlite3.Connection, name: str, payload: str, now: float) -> int:
+        cursor = conn.execute(
+            "INSERT INTO otc_tasks (name, payload, run_at, created_at) VALUES (?, ?, ?, ?)",
+            (name, payload, now, now),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _notify(self) -> None:
+        with self.wakeup:
+            self.wakeup.notify_all()
+
+    def enqueue(self, name: str, payload: Any = None) -> str:
+        text = encode_payload(name, payload)
+        with self._tx() as conn:
+            task_id = self._insert(conn, name, text, time.time())
+        self._notify()
+        return str(task_id)
+
+    def enqueue_once(self, name: str, payload: Any, key: str) -> tuple[str, bool]:
+        text = encode_payload(name, payload)
+        now = time.time()
+        # The key and the task are written in one transaction: stored and deduplicated
+        # together, or neither.
+        with self._tx() as conn:
+            row = conn.execute("SELECT task_id FROM otc_task_keys WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                return str(row[0]), False
+            task_id = self._insert(conn, name, text, now)
+            conn.execute("INSERT INTO otc_task_keys VALUES (?, ?, ?)", (key, task_id, now))
+            if task_id % 1000 == 0:
+                conn.execute(
+                    "DELETE FROM otc_task_keys WHERE created_at < ?", (now - KEY_RETENTION,)
+                )
+        self._notify()
+        return str(task_id), True
+
+    # -- consuming (used by the worker) --------------------------------------------------
+
+    def claim(self, n: int) -> list[Job]:
+        """Lease up to ``n`` due tasks; tasks whose workers died too often are dead-lettered."""
+        now = time.time()
+        token = secrets.randbits(62)  # names this claim; a stale worker's writes miss
+        jobs: list[Job] = []
+        with self._tx() as conn:
+            rows = conn.execute(
+                _CLAIM, {"lease": now + self.visibility_timeout, "token": token, "now": now, "n": n}
+            ).fetchall()
+            for task_id, name, payload, failures, lost in rows:
+                if lost > self.max_lost:
+                    error = f"its worker died {lost} times while running it (killed or crashed)"
+                    self._bury(conn, task_id, token, error, failures + lost, now)
+                else:
+                    jobs.append(Job(task_id, name, payload, failures, lost, token))
+        return jobs
+
+    def extend(self, tokens: set[int]) -> None:
+        """Push back the lease of every task held under ``tokens`` (a live worker's)."""
+        if not tokens:
+            return
+        marks = ",".join("?" * len(tokens))
+        with self._tx() as conn:
+            conn.execute(
+                f"UPDATE otc_tasks SET run_at = ? WHERE running = 1 AND token IN ({marks})",  # noqa: S608 - only placeholders
+                (time.time() + self.visibility_timeout, *tokens),
+            )
+
+    def succeeded(self, jobs: list[Job]) -> None:
+        with self._tx() as conn:
+            gone = conn.executemany(
+                "DELETE FROM otc_tasks WHERE id = ? AND token = ?", [(j.id, j.token) for j in jobs]
+            ).rowcount
+            conn.execute(_DONE, (gone,))
+
+    def failed(self, job: Job, spec: TaskSpec | None, error: str) -> float | None:
+        """Schedule the retry (its delay) or dead-letter the task (None)."""
+        failures = job.failures + 1
+        delay = None if spec is None else spec.retry_delay(failures)
+        now = time.time()
+        with self._tx() as conn:
+            if delay is None:
+                self._bury(conn, job.id, job.token, error, failures + job.lost, now)
+            else:
+                conn.execute(
+                    "UPDATE otc_tasks SET running = 0, run_at = ?, failures = ?, error = ?,"
+                    " token = NULL WHERE id = ? AND token = ?",
+                    (now + delay, failures, error, job.id, job.token),
+                )
+        return delay
+
+    def hand_back(self, jobs: list[Job]) -> None:
+        """Return claimed tasks not started (a worker stopping): due at once, no failure."""
+        with self._tx() as conn:
+            conn.executemany(
+                "UPDATE otc_tasks SET running = 0, run_at = ?, token = NULL"
+                " WHERE id = ? AND token = ?",
+                [(time.time(), j.id, j.token) for j in jobs],
+            )
+        self._notify()
+
+    def _bury(
+        self,
+        conn: sqlite3.Connection,
+        task_id: int,
+        token: int,
+        error: str,
+        attempts: int,
+        now: float,
+    ) -> None:
+        conn.execute(_DEAD, (error, attempts, now, task_id, token))
+        conn.execute("DELETE FROM otc_tasks WHERE id = ? AND token = ?", (task_id, token))
+
+    def next_due(self) -> float | None:
+        """When the next task is due (Unix time), or None if the queue is empty."""
+        row = self.conn.execute("SELECT MIN(run_at) FROM otc_tasks").fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def worker(self, concurrency: int = 1) -> Any:
+        from .worker import PollingWorker
+
+        return PollingWorker(self, concurrency=concurrency)
+
+    # -- inspection ----------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        conn = self.conn
+        counts = dict(conn.execute("SELECT running, COUNT(*) FROM otc_tasks GROUP BY running"))
+        done = conn.execute("SELECT value FROM otc_queue_counters WHERE name = 'done'").fetchone()
+        dead = conn.execute("SELECT COUNT(*) FROM otc_dead_letters").fetchone()
+        return {
+            "pending": int(counts.get(0, 0)),
+            "running": int(counts.get(1, 0)),
+            "done": int(done[0]) if done else 0,
+            "dead": int(dead[0]),
+        }
+
+    def dead_letters(self, limit: int | None = None) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, task_id, name, payload, error, attempts, failed_at"
+            " FROM otc_dead_letters ORDER BY id LIMIT ?",
+            (-1 if limit is None else limit,),
+        ).fetchall()
+        return [
+            {
+                "id": str(row[0]),
+                "task_id": str(row[1]),
+                "name": row[2],
+                "payload": json.loads(row[3]),
+                "error": row[4],
+                "attempts": row[5],
+                "failed_at": row[6],
+            }
+            for row in rows
+        ]
+
+    def _dead_id(self, dead_letter_id: str | int) -> int:
+        try:
+            return int(dead_letter_id)
+        except (TypeError, ValueError):
+            raise DeadLetterNotFoundError(dead_letter_id) from None
+
+    def retry_dead_letter(self, dead_letter_id: str | int) -> str:
+        dead_id = self._dead_id(dead_letter_id)
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT name, payload FROM otc_dead_letters WHERE id = ?", (dead_id,)
+            ).fetchone()
+            if row is None:
+                raise DeadLetterNotFoundError(dead_letter_id)
+            task_id = self._insert(conn, row[0], row[1], time.time())
+            conn.execute("DELETE FROM otc_dead_letters WHERE id = ?", (dead_id,))
+        self._notify()
+        return str(task_id)
+
+    def discard_dead_letter(self, dead_letter_id: str | int) -> None:
+        with self._tx() as conn:
+            gone = conn.execute(
+                "DELETE FROM otc_dead_letters WHERE id = ?", (self._dead_id(dead_letter_id),)
+            ).rowcount
+        if not gone:
+            raise DeadLetterNotFoundError(dead_letter_id)

@@ -1,0 +1,260 @@
+"""Durable bookkeeping for the Celery backend: task states, counts, and dead letters.
+
+A broker holds messages, not history: it can't say how many tasks are waiting for a retry,
+and a message Celery gives up on is gone. This store keeps, per task id, its state
+(``pending``, ``running``) and how many times a worker started it, a ``done`` counter,
+and the dead letters, in SQL (SQLAlchemy) or Redis. Everything is JSON or plain columns.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Protocol
+
+from .._optional import require
+from ..webhooks.dedupe import DedupeStore, RedisDedupe, SQLDedupe, sql_engine
+from .base import DeadLetterNotFoundError
+
+
+class QueueState(Protocol):
+    keys: DedupeStore
+
+    def enqueued(self, task_id: str, name: str) -> None: ...
+    def forget(self, task_id: str) -> None: ...
+    def started(self, task_id: str) -> int | None: ...
+    def waiting(self, task_id: str) -> None: ...
+    def done(self, task_id: str) -> None: ...
+    def bury(self, task_id: str, name: str, payload: Any, error: str, attempts: int) -> None: ...
+    def stats(self) -> dict[str, int]: ...
+    def dead_letters(self, limit: int | None) -> list[dict[str, Any]]: ...
+    def take_dead_letter(self, dead_letter_id: str) -> dict[str, Any]: ...
+    def close(self) -> None: ...
+
+
+def open_state(url: str, prefix: str) -> QueueState:
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisState(url, prefix)
+    return SQLState(url, prefix)
+
+
+class SQLState:
+    def __init__(self, url: str, prefix: str) -> None:
+        sa = require("sqlalchemy", "postgres", "The Celery queue's state store")
+        self.sa = sa
+        table = prefix.replace(":", "_").replace("-", "_")
+        self.keys: DedupeStore = SQLDedupe(url, table=f"{table}keys")
+        self.engine = sql_engine(url, "the Celery queue's state store")
+        meta = sa.MetaData()
+        self.tasks = sa.Table(
+            f"{table}tasks",
+            meta,
+            sa.Column("id", sa.String(64), primary_key=True),
+            sa.Column("name", sa.String(255), nullable=False),
+            sa.Column("state", sa.String(16), nullable=False, index=True),
+            sa.Column("starts", sa.Integer, nullable=False, default=0),
+        )
+        self.dead = sa.Table(
+            f"{table}dead_letters",
+            meta,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("task_id", sa.String(64), nullable=False),
+            sa.Column("name", sa.String(255), nullable=False),
+            sa.Column("payload", sa.Text, nullable=False),
+            sa.Column("error", sa.Text, nullable=False),
+            sa.Column("attempts", sa.Integer, nullable=False),
+            sa.Column("failed_at", sa.Float, nullable=False),
+        )
+        self.counters = sa.Table(
+            f"{table}counters",
+            meta,
+            sa.Column("name", sa.String(32), primary_key=True),
+            sa.Column("value", sa.BigInteger, nullable=False),
+        )
+        meta.create_all(self.engine)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(self.counters.insert().values(name="done", value=0))
+        except sa.exc.IntegrityError:
+            pass
+
+    def _set_state(self, task_id: str, state: str) -> None:
+        t = self.tasks
+        with self.engine.begin() as conn:
+            conn.execute(t.update().where(t.c.id == task_id).values(state=state))
+
+    def enqueued(self, task_id: str, name: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                self.tasks.insert().values(id=task_id, name=name, state="pending", starts=0)
+            )
+
+    def forget(self, task_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(self.tasks.delete().where(self.tasks.c.id == task_id))
+
+    def started(self, task_id: str) -> int | None:
+        t = self.tasks
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                t.update().where(t.c.id == task_id).values(state="running", starts=t.c.starts + 1)
+            )
+            if changed.rowcount == 0:
+                return None
+            return int(
+                conn.execute(self.sa.select(t.c.starts).where(t.c.id == task_id)).scalar_one()
+            )
+
+    def waiting(self, task_id: str) -> None:
+        self._set_state(task_id, "pending")
+
+    def done(self, task_id: str) -> None:
+        c = self.counters
+        with self.engine.begin() as conn:
+            gone = conn.execute(self.tasks.delete().where(self.tasks.c.id == task_id)).rowcount
+            conn.execute(c.update().where(c.c.name == "done").values(value=c.c.value + gone))
+
+    def bury(self, task_id: str, name: str, payload: Any, error: str, attempts: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(self.tasks.delete().where(self.tasks.c.id == task_id))
+            conn.execute(
+                self.dead.insert().values(
+                    task_id=task_id,
+                    name=name,
+                    payload=json.dumps(payload),
+                    error=error,
+                    attempts=attempts,
+                    failed_at=time.time(),
+                )
+            )
+
+    def stats(self) -> dict[str, int]:
+        sa, t = self.sa, self.tasks
+        with self.engine.connect() as conn:
+            states = dict(
+                conn.execute(sa.select(t.c.state, sa.func.count()).group_by(t.c.state)).all()
+            )
+            dead = conn.execute(sa.select(sa.func.count()).select_from(self.dead)).scalar_one()
+            done = conn.execute(
+                sa.select(self.counters.c.value).where(self.counters.c.name == "done")
+            ).scalar_one()
+        return {
+            "pending": int(states.get("pending", 0)),
+            "running": int(states.get("running", 0)),
+            "done": int(done),
+            "dead": int(dead),
+        }
+
+    def _letter(self, row: Any) -> dict[str, Any]:
+        return {
+            "id": str(row.id),
+            "task_id": row.task_id,
+            "name": row.name,
+            "payload": json.loads(row.payload),
+            "error": row.error,
+            "attempts": row.attempts,
+            "failed_at": row.failed_at,
+        }
+
+    def dead_letters(self, limit: int | None) -> list[dict[str, Any]]:
+        query = self.dead.select().order_by(self.dead.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [self._letter(row) for row in conn.execute(query)]
+
+    def take_dead_letter(self, dead_letter_id: str) -> dict[str, Any]:
+        try:
+            number = int(dead_letter_id)
+        except (TypeError, ValueError):
+            raise DeadLetterNotFoundError(dead_letter_id) from None
+        with self.engine.begin() as conn:
+            row = conn.execute(self.dead.select().where(self.dead.c.id == number)).first()
+            if row is None:
+                raise DeadLetterNotFoundError(dead_letter_id)
+            conn.execute(self.dead.delete().where(self.dead.c.id == number))
+        return self._letter(row)
+
+    def close(self) -> None:
+        self.keys.close()
+        self.engine.dispose()
+
+
+class RedisState:
+    def __init__(self, url: str, prefix: str) -> None:
+        redis = require("redis", "redis", "The Celery queue's state store")
+        self.r: Any = redis.Redis.from_url(url)
+        self.prefix = prefix
+        self.keys: DedupeStore = RedisDedupe(url, prefix=f"{prefix}keys:")
+        self._tasks, self._dead = f"{prefix}tasks", f"{prefix}dead"
+        self._done, self._seq = f"{prefix}done", f"{prefix}dead_seq"
+
+    def enqueued(self, task_id: str, name: str) -> None:
+        self.r.hset(self._tasks, task_id, json.dumps({"state": "pending", "starts": 0}))
+
+    def forget(self, task_id: str) -> None:
+        self.r.hdel(self._tasks, task_id)
+
+    def started(self, task_id: str) -> int | None:
+        # Only the worker that holds the message updates its record, so read-modify-write
+        # is safe here.
+        raw = self.r.hget(self._tasks, task_id)
+        if raw is None:
+            return None
+        record = json.loads(raw)
+        record["state"], record["starts"] = "running", int(record["starts"]) + 1
+        self.r.hset(self._tasks, task_id, json.dumps(record))
+        return int(record["starts"])
+
+    def waiting(self, task_id: str) -> None:
+        raw = self.r.hget(self._tasks, task_id)
+        if raw is not None:
+            self.r.hset(self._tasks, task_id, json.dumps({**json.loads(raw), "state": "pending"}))
+
+    def done(self, task_id: str) -> None:
+        pipe = self.r.pipeline()
+        pipe.hdel(self._tasks, task_id)
+        pipe.incr(self._done)
+        pipe.execute()
+
+    def bury(self, task_id: str, name: str, payload: Any, error: str, attempts: int) -> None:
+        number = int(self.r.incr(self._seq))
+        letter = {
+            "id": str(number),
+            "task_id": task_id,
+            "name": name,
+            "payload": payload,
+            "error": error,
+            "attempts": attempts,
+            "failed_at": time.time(),
+        }
+        pipe = self.r.pipeline()
+        pipe.hset(self._dead, str(number), json.dumps(letter))
+        pipe.hdel(self._tasks, task_id)
+        pipe.execute()
+
+    def stats(self) -> dict[str, int]:
+        states = [json.loads(raw)["state"] for raw in self.r.hvals(self._tasks)]
+        return {
+            "pending": states.count("pending"),
+            "running": states.count("running"),
+            "done": int(self.r.get(self._done) or 0),
+            "dead": int(self.r.hlen(self._dead)),
+        }
+
+    def dead_letters(self, limit: int | None) -> list[dict[str, Any]]:
+        letters = [json.loads(raw) for raw in self.r.hvals(self._dead)]
+        letters.sort(key=lambda letter: int(letter["id"]))
+        return letters if limit is None else letters[:limit]
+
+    def take_dead_letter(self, dead_letter_id: str) -> dict[str, Any]:
+        key = str(dead_letter_id)
+        raw = self.r.hget(self._dead, key)
+        if raw is None or not self.r.hdel(self._dead, key):
+            raise DeadLetterNotFoundError(dead_letter_id)
+        letter: dict[str, Any] = json.loads(raw)
+        return letter
+
+    def close(self) -> None:
+        self.keys.close()
+        self.r.close()
