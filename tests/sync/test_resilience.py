@@ -114,11 +114,18 @@ def test_killed_halfway_then_run_again(sb: SandboxServer, state: SyncState) -> N
     assert statuses == ["ok", "interrupted"]
 
 
-def test_a_live_run_holds_the_lock(sqlite_state: SyncState) -> None:
-    with sqlite_state.lock("job"):
+def test_a_live_run_holds_the_lock(state: SyncState) -> None:
+    with state.lock("job"):
         with pytest.raises(SyncLockedError, match="already running"):
-            sqlite_state.lock("job").acquire()
-    with sqlite_state.lock("job"):  # released on exit
+            state.lock("job").acquire()
+        other = SyncState(
+            state.engine.url.render_as_string(hide_password=False),
+            table_prefix=state.tables.links.name.removesuffix("links"),
+        )
+        with pytest.raises(SyncLockedError):  # another store on the same database
+            other.lock("job").acquire()
+        other.close()
+    with state.lock("job"):  # released on exit
         pass
 
 

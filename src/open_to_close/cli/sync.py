@@ -66,6 +66,8 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 @contextmanager
 def _clear_errors() -> Iterator[None]:
     """Setup problems (bad mapping, missing key, job locked) end with one readable line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ..exceptions import OpenToCloseAPIError
     from ..sync import SyncLockedError
 
@@ -73,6 +75,8 @@ def _clear_errors() -> Iterator[None]:
         yield
     except (OpenToCloseAPIError, SyncLockedError, ValueError, ImportError, OSError) as exc:
         _fail(str(exc))
+    except SQLAlchemyError as exc:  # the state or a table's database: unreachable, refused
+        _fail(f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
 
 
 def _state(url: str | None) -> SyncState:
@@ -331,6 +335,13 @@ def conflicts_resolve(
     )
 
 
+def _count(name: str, value: Any) -> str:
+    if isinstance(value, dict):  # two-way: one dict per direction
+        shown = " ".join(f"{k[0]}{v}" for k, v in value.items() if v)
+        return f"{name.replace('_', ' ')}: {shown or '-'}"
+    return f"{name} {value}"
+
+
 def history(
     state: State = None,
     job: Job = None,
@@ -345,7 +356,7 @@ def history(
         "run", "job", "kind", "status", "started", "finished", "counts", title="Sync history"
     )
     for run in runs:
-        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if not isinstance(v, dict))
+        counts = ", ".join(_count(k, v) for k, v in run.counts.items())
         table.add_row(
             str(run.id),
             run.job,

@@ -119,8 +119,9 @@ def make_engine(url: str | None) -> Engine:
     try:
         parsed = make_url(text)
     except ArgumentError:
+        # The text is not echoed: a mistyped URL may still carry a password.
         raise ConfigurationError(
-            f"{text!r} is not a database URL; use e.g. sqlite:///otc-sync.db or "
+            "the state URL is not a database URL; use e.g. sqlite:///otc-sync.db or "
             "postgresql://user@host/db"
         ) from None
     backend = parsed.get_backend_name()
