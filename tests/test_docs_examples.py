@@ -8,6 +8,7 @@ something this machine cannot give, such as AWS); every other block runs.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from open_to_close.sandbox import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["README.md", "docs/client.md", "docs/configuration.md"]
+SAMPLE_LISTINGS = ROOT / "src" / "open_to_close" / "data" / "sample_listings.csv"
 BLOCK = re.compile(r"(<!-- not run: [^>]*-->\n)?```python\n(.*?)```", re.S)
 
 
@@ -39,6 +41,8 @@ def test_example_runs(
     monkeypatch.setenv("OPEN_TO_CLOSE_BASE_URL", sb.base_url)
     monkeypatch.setenv("OPEN_TO_CLOSE_BASE_URL_STAGING", sb.base_url)
     monkeypatch.chdir(tmp_path)
+    # The files the examples read: the bundled sample listings.
+    shutil.copy(SAMPLE_LISTINGS, tmp_path / "listings.csv")
     with OpenToCloseAPI(sb.api_key, sb.base_url) as client:
         for n in range(3):  # records the examples refer to by id
             client.properties.create_property({"address": f"{n + 1} Example St"})
