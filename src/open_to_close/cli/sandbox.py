@@ -60,6 +60,14 @@ def sandbox(
             "--rate-limit", callback=_rate_limit, help="Requests per key: N/s or N/m (e.g. 1000/m)."
         ),
     ] = None,
+    webhooks: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--webhook",
+            help="Send signed webhooks for every event to this URL (repeatable; more via "
+            "POST /v1/webhooks).",
+        ),
+    ] = None,
 ) -> None:
     """Serve a local Open To Close API (stateful, SQLite) until Ctrl-C."""
     import uvicorn
@@ -73,6 +81,10 @@ def sandbox(
 
     if not api_key:
         raise typer.BadParameter("the API key must not be empty", param_hint="--api-key")
+    if webhooks and not webhook_secret:
+        raise typer.BadParameter(
+            "--webhook needs --webhook-secret to sign the deliveries", param_hint="--webhook"
+        )
     if db.exists() and db.is_dir():
         raise typer.BadParameter(f"{db} is a directory; give a file path", param_hint="--db")
     if not db.parent.exists():
@@ -90,6 +102,13 @@ def sandbox(
         latency_ms=latency_ms,
         rate_limit=rate_limit,
     )
+    for url in webhooks or []:
+        try:
+            core.webhooks.subscribe(url)
+        except ValueError as exc:
+            sock.close()
+            core.close()
+            raise typer.BadParameter(str(exc), param_hint="--webhook") from None
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{sock.getsockname()[1]}{PREFIX}"
     console = Console()
@@ -100,7 +119,8 @@ def sandbox(
             "Point the SDK at it:\n"
             f"  export OPEN_TO_CLOSE_BASE_URL={escape(base_url)}\n"
             f"  export OPEN_TO_CLOSE_API_KEY={escape(api_key)}\n\n"
-            f"OpenAPI: {escape(base_url)}/openapi.json    Stop: Ctrl-C",
+            + "".join(f"webhooks -> {escape(url)}\n" for url in webhooks or [])
+            + f"OpenAPI: {escape(base_url)}/openapi.json    Stop: Ctrl-C",
             title="otc sandbox",
         )
     )

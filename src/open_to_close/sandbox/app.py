@@ -15,6 +15,7 @@ from .handlers import Handler, ResourceHandlers
 from .limits import RateLimit
 from .openapi import build_openapi
 from .schema import property_fields
+from .subscriptions import SubscriptionHandlers, add_webhook_docs
 from .wire import Call, Reply
 
 PREFIX = "/v1"
@@ -37,11 +38,13 @@ def build_app(core: SandboxCore) -> Starlette:
             (spec.item_template, handlers.item()),
         ):
             routes.append(Route(PREFIX + template, Endpoint(core, template, methods)))
+    for template, methods in SubscriptionHandlers(core.webhooks).routes():
+        routes.append(Route(PREFIX + template, Endpoint(core, template, methods)))
     fields = json.dumps(property_fields()).encode()
     routes.append(
         Route(f"{PREFIX}/propertyFields", Endpoint(core, "/propertyFields", _static(fields)))
     )
-    spec_body = json.dumps(build_openapi()).encode()
+    spec_body = json.dumps(add_webhook_docs(build_openapi())).encode()
     routes.append(
         Route(
             f"{PREFIX}/openapi.json",

@@ -11,6 +11,7 @@ from .limits import RateLimit, RateLimiter
 from .samples import sample_properties
 from .stats import Stats
 from .store import ChangeListener, Store
+from .webhooks import WebhookDispatcher
 
 
 class SandboxCore:
@@ -41,6 +42,8 @@ class SandboxCore:
         self.faults = FaultInjector(make_plan(rate=fault_rate, latency_ms=latency_ms), seed=seed)
         self.stats = Stats()
         self.store = Store(None if db is None else str(db))
+        self.webhooks = WebhookDispatcher(webhook_secret)
+        self.store.listeners.append(self.webhooks.on_change)
         if seed and not self.store.page("properties", 0, since="", limit=1, offset=0):
             self.add_samples(seed)
 
@@ -63,11 +66,13 @@ class SandboxCore:
         self.faults.set(make_plan(rate, statuses, latency_ms, after_commit))
 
     def reset(self) -> None:
-        """Empty the data, idempotency keys, rate-limit windows and counters."""
+        """Empty the data, idempotency keys, rate-limit windows, counters and webhooks."""
+        self.webhooks.reset()
         self.store.clear()
         self.limiter.reset()
         self.faults.reset()
         self.stats.reset()
 
     def close(self) -> None:
+        self.webhooks.close()
         self.store.close()

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from .app import PREFIX, build_app
 from .core import SandboxCore
 from .limits import RateLimit
+from .webhooks import DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BACKOFF, DEFAULT_TIMEOUT
 
 _START_TIMEOUT = 10.0
 
@@ -123,8 +124,51 @@ class SandboxServer:
         return self.core.stats.snapshot()
 
     def reset(self) -> None:
-        """Empty the data, idempotency keys, rate-limit windows and stats."""
+        """Empty the data, idempotency keys, rate-limit windows, stats, webhook
+        subscriptions and the delivery log."""
         self.core.reset()
+
+    # -- webhooks ------------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        url: str,
+        events: Iterable[str] = ("*",),
+        *,
+        secret: str | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_backoff: float = DEFAULT_RETRY_BACKOFF,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> dict[str, Any]:
+        """Send signed webhooks for ``events`` (``"*"``, ``"property.*"``, exact types) to ``url``.
+
+        Deliveries are signed with ``secret`` (default: the sandbox's ``webhook_secret``; if
+        neither is set, one is generated and returned as ``"secret"``). A failed delivery
+        is retried up to ``max_retries`` more times, ``retry_backoff`` seconds apart and
+        doubling; ``timeout`` bounds each attempt.
+        """
+        return self.core.webhooks.subscribe(
+            url,
+            tuple(events),
+            secret=secret,
+            max_retries=max_retries,
+            retry_backoff=retry_backoff,
+            timeout=timeout,
+        )
+
+    def unsubscribe(self, subscription_id: int) -> bool:
+        """Stop a subscription (its pending retries stop too); False if there was none."""
+        return self.core.webhooks.unsubscribe(subscription_id)
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        """The webhook delivery log, oldest first: ``event_id``, ``event_type``, ``url``,
+        ``status`` (``pending``/``delivered``/``failed``), ``attempts``, ``payload``,
+        ``headers`` and ``body`` of the last attempt, ``history``, ..."""
+        return self.core.webhooks.deliveries()
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
+        """Block until no delivery is pending; False if ``timeout`` passed first."""
+        return self.core.webhooks.wait(timeout)
 
     # -- lifecycle -----------------------------------------------------------------------
 
