@@ -199,8 +199,9 @@ class WebhookDispatcher:
         if not isinstance(url, str) or re.search(URL_PATTERN, url) is None:
             raise ValueError(f"url must be an http:// or https:// URL, got {url!r}")
         chosen = check_events(events)
-        if isinstance(max_retries, float) and max_retries.is_integer():
-            max_retries = int(max_retries)  # JSON's 3.0 is an integer too
+        retries: Any = max_retries
+        if isinstance(retries, float) and retries.is_integer():
+            max_retries = int(retries)  # JSON's 3.0 is an integer too
         if (
             isinstance(max_retries, bool)
             or not isinstance(max_retries, int)
