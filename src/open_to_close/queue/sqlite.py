@@ -130,7 +130,10 @@ class SQLiteQueue(TaskQueue):
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+                # Used by this thread only; closed by close() from any thread.
+                conn = sqlite3.connect(
+                    self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+                )
                 conn.execute("PRAGMA journal_mode=WAL")
             except sqlite3.Error as exc:
                 raise ValueError(f"can't open the queue {self.url}: {exc}") from None

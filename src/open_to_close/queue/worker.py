@@ -132,7 +132,7 @@ class PollingWorker:
                 log.error("task %s #%s dead-lettered: %s", job.name, job.id, error)
             else:
                 log.warning(
-                    "task %s #%s failed (%s), retry in %.1f s", job.name, job.id, error, delay
+                    "task %s #%s failed (%s), retry in %.3g s", job.name, job.id, error, delay
                 )
             return
         queue.succeeded([job])
