@@ -95,6 +95,8 @@ def as_text(value: object) -> str | None:
     """A header value as text, or None if it is missing, empty or absurdly long."""
     if isinstance(value, bytes | bytearray):
         value = bytes(value).decode("latin-1")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_HEADER:
         return None
     return value.strip()
