@@ -1,0 +1,47 @@
+"""Helpers for queue tests: a worker in a subprocess, and unique names on shared brokers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+AMQP = "amqp://guest:guest@127.0.0.1:5672//"
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def unique(prefix: str = "otc-test") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def celery_url(broker: str, tmp: Path) -> str:
+    name = unique()
+    if broker == "amqp":
+        return f"{AMQP}?queue={name}&state=sqlite:///{tmp / 'state.db'}"
+    return f"{REDIS}?queue={name}"
+
+
+def start_worker(url: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:
+    """``otc worker -i tests.queue._tasks`` in its own process."""
+    env = {**os.environ, "OTC_QUEUE_URL": url, "OTC_TEST_LOG": str(log), "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-c", "from open_to_close.cli import main; main()"]
+    command += ["worker", "-i", "tests.queue._tasks"]
+    return subprocess.Popen(
+        [*command, *extra], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def wait_for(path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} never appeared")
+        time.sleep(0.02)
+
+
+def lines(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
