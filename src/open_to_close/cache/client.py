@@ -9,8 +9,9 @@ from typing import Any, Self
 
 from prometheus_client import CollectorRegistry
 
+from .._hooks import Call
 from ..client import OpenToCloseAPI
-from ..resources._base import Id, Record
+from ..resources._base import Id, Record, path_id
 from ._core import DAY, MISS, CacheCore, Invalidator, utc_now
 from ._entries import details_key, generation_key, item_key, list_key, version_key
 from ._flight import SingleFlight
@@ -176,6 +177,12 @@ class CachedOTCClient:
 
     def delete_property(self, property_id: Id) -> Record:
         return self.otc_client.properties.delete_property(property_id)
+
+    def invalidate_property(self, property_id: Id) -> None:
+        """Make the cached property, its details and property lists stale: for a change made
+        elsewhere (another system, seen in a webhook), which no hook of ours saw."""
+        path = f"/properties/{path_id(property_id, 'property_id')}"
+        self._core.invalidate(Call("PUT", "/properties/{id}", path))
 
     # -- teams (what CacheWarmer.warm_team_data fills) --------------------------------
 
