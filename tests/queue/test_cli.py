@@ -1,0 +1,74 @@
+"""``otc worker``, ``otc queue stats`` and ``otc queue dead-letters`` (list, retry, discard)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from open_to_close.cli import app
+from open_to_close.queue import connect
+
+from .conftest import lines, start_worker
+
+runner = CliRunner()
+ENV = {"COLUMNS": "200"}
+
+
+def test_always_failing_task_retried_from_the_cli_runs_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    log = tmp_path / "runs.log"
+    q = connect(url)
+    q.enqueue("fails", {"n": 1})
+    first = start_worker(url, log, "--stop-when-idle")
+    assert first.wait(60) == 0
+    assert first.stderr is not None
+    assert b"dead-lettered" in first.stderr.read()
+    first.stderr.close()
+    (letter,) = q.dead_letters()
+    assert letter["attempts"] == 2 and lines(log) == []
+
+    listed = runner.invoke(app, ["queue", "dead-letters", "-q", url], env=ENV)
+    assert listed.exit_code == 0 and "not fixed yet" in listed.output and "fails" in listed.output
+    stats = runner.invoke(app, ["queue", "stats", "--queue", url], env=ENV)
+    assert stats.exit_code == 0 and "dead" in stats.output
+
+    Path(f"{log}.fixed").write_text("yes")
+    retried = runner.invoke(app, ["queue", "dead-letters", "-q", url, "--retry", letter["id"]])
+    assert retried.exit_code == 0 and "enqueued again" in retried.output
+    second = start_worker(url, log, "--stop-when-idle")
+    assert second.wait(60) == 0
+    assert second.stderr is not None
+    second.stderr.close()
+    assert lines(log) == ["fails 1"]
+    assert q.stats() == {"pending": 0, "running": 0, "done": 1, "dead": 0}
+    q.close()
+
+
+def test_discard_and_unknown_ids(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    q = connect(url)
+    q.task(name="bad", max_retries=0)(lambda p: 1 / 0)
+    q.enqueue("bad", {})
+    q.enqueue("bad", {})
+    q.worker().run(stop_when_idle=True)
+    first, _second = (letter["id"] for letter in q.dead_letters())
+    result = runner.invoke(app, ["queue", "dead-letters", "-q", url, "--discard", first])
+    assert result.exit_code == 0 and "discarded" in result.output
+    missing = runner.invoke(app, ["queue", "dead-letters", "-q", url, "--discard", first])
+    assert missing.exit_code == 1 and "no dead letter" in missing.output
+    assert runner.invoke(app, ["queue", "dead-letters", "-q", url, "--retry-all"]).exit_code == 0
+    assert q.dead_letters() == [] and q.stats()["pending"] == 1
+    empty = runner.invoke(app, ["queue", "dead-letters", "-q", url])
+    assert "no dead letters" in empty.output
+    q.close()
+
+
+def test_bad_urls_and_imports_say_what_to_fix(tmp_path: Path) -> None:
+    bad = runner.invoke(app, ["queue", "stats", "-q", "mysql://x"], env=ENV)
+    assert bad.exit_code == 2 and "unknown queue URL scheme" in bad.output
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    missing = runner.invoke(app, ["worker", "-q", url, "-i", "no_such_module_xyz"], env=ENV)
+    assert missing.exit_code == 2 and "can't import" in missing.output
+    empty = runner.invoke(app, ["worker", "-q", url, "-i", "json"], env=ENV)
+    assert empty.exit_code == 2 and "no queue tasks" in empty.output
