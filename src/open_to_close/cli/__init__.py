@@ -8,6 +8,7 @@ from . import cache as _cache
 from . import demo as _demo
 from . import queue as _queue
 from . import sandbox as _sandbox
+from . import serve as _serve
 from . import sync as _sync
 from . import webhooks as _webhooks
 from ._logging import setup_logging
@@ -33,7 +34,7 @@ def _root(
 
 # Each command group lives in its own module with a ``register(app)`` function; heavy
 # imports happen inside the commands, so ``otc --help`` stays fast.
-for _module in (_cache, _demo, _queue, _sandbox, _sync, _webhooks):
+for _module in (_cache, _demo, _queue, _sandbox, _serve, _sync, _webhooks):
     _module.register(app)
 
 

@@ -182,9 +182,7 @@ class SyncJob(_Section):
     source: str  # a CSV or JSON Lines path, or a SQL URL (with ``table``)
     table: str | None = None
     mapping: str | None = None
-    strategy: Literal["latest_wins", "otc_wins", "external_wins", "manual", "merge"] = (
-        "latest_wins"
-    )
+    strategy: Literal["latest_wins", "otc_wins", "external_wins", "manual", "merge"] = "latest_wins"
     every: float = 300.0
 
     @field_validator("every", mode="before")

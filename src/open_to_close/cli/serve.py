@@ -1,0 +1,124 @@
+"""``otc serve`` and ``otc scheduler``: the integration service from ``otc.toml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="The service's otc.toml (default: ./otc.toml if present, else embedded defaults).",
+    ),
+]
+
+
+def _load(config: Path | None) -> object:
+    from ..exceptions import ConfigurationError
+    from ..service.config import load_service_config
+
+    if config is None and Path("otc.toml").is_file():
+        config = Path("otc.toml")
+    try:
+        return load_service_config(config)
+    except ConfigurationError as exc:
+        typer.echo(f"otc: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _serve(config: Path | None, roles: list[str], host: str | None, port: int | None) -> None:
+    import os
+
+    from rich.console import Console
+
+    from ..exceptions import ConfigurationError
+    from ..service.components import Components
+    from ..service.config import ServiceConfig
+    from ..service.runner import Service
+
+    settings = _load(config)
+    assert isinstance(settings, ServiceConfig)
+    if settings.metrics.multiprocess_dir:
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", settings.metrics.multiprocess_dir)
+    console = Console(stderr=True)
+    try:
+        service = Service(Components(settings), roles, host=host, port=port)
+    except ConfigurationError as exc:
+        console.print(f"[red]otc: {exc.message}[/]")
+        raise typer.Exit(2) from None
+    try:
+        service.start()
+    except ConfigurationError as exc:
+        console.print(f"[red]otc: {exc.message}[/]")
+        service.stop()
+        raise typer.Exit(2) from None
+    if "web" in service.roles:
+        hooks = settings.webhooks.path
+        console.print(
+            f"otc serve: [bold]{', '.join(service.roles)}[/] — webhooks at "
+            f"{service.url}{hooks}, health at {service.url}/health, metrics at "
+            f"{service.url}/metrics"
+        )
+    else:
+        console.print(f"otc serve: [bold]{', '.join(service.roles)}[/]")
+    _wait_for_signal(service)
+
+
+def _wait_for_signal(service: object) -> None:
+    import signal
+
+    from ..service.runner import Service
+
+    assert isinstance(service, Service)
+
+    def on_signal(signum: int, frame: object) -> None:
+        service.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not service.wait(0.5):
+        pass
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        config: ConfigOption = None,
+        role: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--role",
+                help="Run only this role: web, worker or scheduler (repeatable; default: all).",
+            ),
+        ] = None,
+        host: Annotated[str | None, typer.Option(help="Interface of the web role.")] = None,
+        port: Annotated[
+            int | None, typer.Option(min=0, max=65535, help="Port of the web role.")
+        ] = None,
+        check: Annotated[
+            bool, typer.Option("--check", help="Validate the config file and exit.")
+        ] = False,
+    ) -> None:
+        """Run the integration: webhooks in, workers, sync jobs, /health and /metrics."""
+        from ..service.runner import ROLES
+
+        roles = role or list(ROLES)
+        bad = [r for r in roles if r not in ROLES]
+        if bad:
+            raise typer.BadParameter(
+                f"{', '.join(bad)}: use web, worker or scheduler", param_hint="--role"
+            )
+        if check:
+            _load(config)
+            typer.echo("config OK")
+            return
+        _serve(config, roles, host, port)
+
+    @app.command()
+    def scheduler(config: ConfigOption = None) -> None:
+        """Run only the sync scheduler (same as: otc serve --role scheduler)."""
+        _serve(config, ["scheduler"], None, None)

@@ -1,0 +1,138 @@
+"""Everything ``otc serve`` runs, built once from :class:`ServiceConfig`.
+
+Every role (web, worker, scheduler) builds the same :class:`Components` from the same file,
+so a worker process registers exactly the handlers the web process queues events for.
+Engines are opened lazily by the parts that use them; nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from ..client import OpenToCloseAPI
+from ..config import build_settings
+from ..exceptions import AuthenticationError, ConfigurationError
+from .config import ServiceConfig
+from .handlers import (
+    DETAIL_EVENTS,
+    PROPERTY_EVENTS,
+    TASK_EVENTS,
+    CacheInvalidator,
+    HandlerSet,
+    RabbitPublisher,
+    TaskCompletions,
+    import_handler,
+)
+
+
+def make_client(config: ServiceConfig) -> OpenToCloseAPI:
+    """The API client: a named environment, or the key from ``api.api_key_env``."""
+    api = config.api
+    options: dict[str, Any] = {}
+    if api.timeout is not None:
+        options["timeout"] = api.timeout
+    if api.max_retries is not None:
+        options["max_retries"] = api.max_retries
+    if api.environment is not None:
+        return OpenToCloseAPI.from_environment(api.environment, **options)
+    try:
+        settings = build_settings(
+            os.environ.get(api.api_key_env), api.base_url, key_source=api.api_key_env, **options
+        )
+    except AuthenticationError as exc:
+        raise ConfigurationError(f"api.api_key_env: {exc.message}") from None
+    return OpenToCloseAPI(settings=settings)
+
+
+@dataclass
+class Components:
+    """The service's parts. ``client`` and ``registry`` may be given (tests, the demo)."""
+
+    config: ServiceConfig
+    client: OpenToCloseAPI = field(default=None)  # type: ignore[assignment]
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        if self.client is None:
+            self.client = make_client(self.config)
+        from ..monitoring import instrument
+
+        instrument(self.client, self.registry)
+
+    # -- parts, made on first use ----------------------------------------------------------
+
+    @cached_property
+    def queue(self) -> Any:
+        from .. import queue as otc_queue
+
+        queue_config = self.config.queue
+        return otc_queue.connect(
+            queue_config.url, visibility_timeout=queue_config.visibility_timeout
+        )
+
+    @cached_property
+    def cache(self) -> Any:
+        from ..cache import CachedOTCClient, backend_from_url
+
+        url = self.config.cache.url
+        backend = backend_from_url(None if url.startswith("memory") else url)
+        return CachedOTCClient(
+            self.client, backend, self.config.cache.default_ttl, registry=self.registry
+        )
+
+    @cached_property
+    def task_completions(self) -> TaskCompletions:
+        return TaskCompletions(self.config.state.url)
+
+    @cached_property
+    def handler_set(self) -> HandlerSet:
+        handlers = HandlerSet(self.registry)
+        hooks = self.config.webhooks
+        builtin = hooks.builtin
+        if builtin.publish_to_rabbitmq:
+            publisher = RabbitPublisher(builtin.publish_to_rabbitmq)
+            for event_type in (*PROPERTY_EVENTS, *TASK_EVENTS):
+                handlers.add(event_type, "publish_to_rabbitmq", publisher)
+        if builtin.invalidate_cache:
+            invalidator = CacheInvalidator(self.cache)
+            for event_type in (*PROPERTY_EVENTS, "property.deleted", *DETAIL_EVENTS):
+                handlers.add(event_type, "invalidate_cache", invalidator)
+        if builtin.record_task_completions:
+            handlers.add("task.completed", "record_task_completion", self.task_completions)
+        for event_type, paths in hooks.handlers.items():
+            for path in paths:
+                handlers.add(event_type, path, import_handler(path))
+        return handlers
+
+    @cached_property
+    def webhook_handler(self) -> Any:
+        from ..webhooks import WebhookHandler, bind_queue
+
+        hooks = self.config.webhooks
+        secrets = [secret.get() for secret in hooks.secrets()]
+        handler = WebhookHandler(
+            secrets, dedupe=hooks.dedupe_url or self.config.state.url, tolerance=hooks.tolerance
+        )
+        for event_type in self.handler_set.handlers:
+            handler.register_handler(event_type, self.handler_set.composed(event_type))
+        bind_queue(handler, self.queue)
+        return handler
+
+    def health_checks(self) -> list[Any]:
+        from ..monitoring import default_checks
+
+        return default_checks(
+            self.client, state_db=self.config.state.url, queue=self.queue, cache=self.cache
+        )
+
+    def close(self) -> None:
+        for name in ("webhook_handler", "cache", "queue"):
+            part = self.__dict__.get(name)
+            if part is not None:
+                part.close()
+        self.client.close()

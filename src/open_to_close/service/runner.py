@@ -1,0 +1,181 @@
+"""``otc serve``: the web app, the worker and the scheduler in one process, or one role each.
+
+Shutdown (SIGTERM, SIGINT, or :meth:`Service.stop`) goes in the order that loses nothing:
+
+1. the webhook route answers 503 (senders retry later) and the server stops accepting;
+   requests in progress finish, so every 202 already sent was stored first;
+2. the scheduler lets a running sync job finish and releases its lock;
+3. the worker finishes the tasks it is running and hands back those it has not started.
+
+A SIGKILL skips all that and still loses nothing: stored events stay in the queue, and a
+task whose worker died runs again after the visibility timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterable
+from types import FrameType
+from typing import Any
+
+from .components import Components
+
+log = logging.getLogger(__name__)
+
+ROLES = ("web", "worker", "scheduler")
+
+
+class Service:
+    def __init__(
+        self,
+        components: Components,
+        roles: Iterable[str] = ROLES,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.components = components
+        self.roles = tuple(dict.fromkeys(roles))
+        unknown = set(self.roles) - set(ROLES)
+        if unknown or not self.roles:
+            raise ValueError(f"roles must be some of {', '.join(ROLES)}; got {self.roles}")
+        server = components.config.server
+        self.host = host if host is not None else server.host
+        self.port = port if port is not None else server.port
+        self.closing = threading.Event()
+        self.stopped = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._server: Any = None
+        self._socket: Any = None
+        self.worker: Any = None
+        self.scheduler: Any = None
+
+    # -- start ---------------------------------------------------------------------------
+
+    def start(self) -> Service:
+        """Start every role on background threads; returns once the web role listens."""
+        components = self.components
+        if "worker" in self.roles:
+            _ = components.webhook_handler  # registers the webhook task on the queue
+            self.worker = components.queue.worker(components.config.queue.concurrency)
+            self._spawn("otc-worker", self.worker.run)
+        if "scheduler" in self.roles:
+            from .scheduler import Scheduler
+
+            config = components.config
+            self.scheduler = Scheduler(
+                list(config.sync.jobs), components.client, config.state.url, components.registry
+            )
+            self._spawn("otc-scheduler", self.scheduler.run_forever)
+        if "web" in self.roles:
+            self._start_web()
+        log.info("otc serve: running %s", ", ".join(self.roles))
+        return self
+
+    def _spawn(self, name: str, target: Any) -> None:
+        thread = threading.Thread(target=self._guard, args=(name, target), name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _guard(self, name: str, target: Any) -> None:
+        try:
+            target()
+        except Exception:
+            log.exception("%s stopped on an error; shutting the service down", name)
+            self.stop()
+
+    def _start_web(self) -> None:
+        import time
+
+        import uvicorn
+
+        from ..sandbox.server import bind_socket
+        from .app import create_service_app
+
+        app = create_service_app(self.components, self.closing)
+        self._socket = bind_socket(self.host, self.port)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=int(self.components.config.server.shutdown_grace),
+        )
+        self._server = uvicorn.Server(config)
+        self._spawn("otc-web", lambda: self._server.run(sockets=[self._socket]))
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if time.monotonic() > deadline or self.stopped.is_set():
+                raise RuntimeError("the web server did not start")
+            time.sleep(0.01)
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the web role."""
+        if self._socket is None:
+            raise RuntimeError("the web role is not running")
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    # -- stop ----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Begin the graceful shutdown (idempotent, callable from any thread or a signal)."""
+        if self.closing.is_set():
+            return
+        self.closing.set()
+        threading.Thread(target=self._shutdown, name="otc-shutdown", daemon=True).start()
+
+    def _shutdown(self) -> None:
+        grace = self.components.config.server.shutdown_grace
+        if self._server is not None:
+            self._server.should_exit = True
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        # Webhooks taken before the server stopped are in the queue; only then stop the
+        # worker, so that what is running finishes and what is not stays queued.
+        for thread in self._threads:
+            if thread.name == "otc-web":
+                thread.join(grace)
+        if self.worker is not None:
+            self.worker.stop()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(grace)
+        if self.scheduler is not None:
+            self.scheduler.close()
+        if self._socket is not None:
+            self._socket.close()
+        self.components.close()
+        self.stopped.set()
+        log.info("otc serve: stopped")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the service has stopped; False on timeout."""
+        return self.stopped.wait(timeout)
+
+    def run(self) -> None:
+        """Start, stop on SIGTERM or SIGINT, and return once everything has stopped."""
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            log.warning("otc serve: %s received, shutting down", signal.Signals(signum).name)
+            self.stop()
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.start()
+            while not self.wait(0.5):
+                pass
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def __enter__(self) -> Service:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        self.wait(self.components.config.server.shutdown_grace + 10)
