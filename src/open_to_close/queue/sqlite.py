@@ -92,6 +92,8 @@ class Job:
 class SQLiteQueue(TaskQueue):
     """``connect("sqlite:///path.db")``: see the module docstring."""
 
+    local = True  # enqueueing is a short local transaction, never a network round trip
+
     def __init__(
         self,
         path: str,
@@ -185,13 +187,22 @@ class SQLiteQueue(TaskQueue):
         text = encode_payload(name, payload)
         now = time.time()
         # The key and the task are written in one transaction: stored and deduplicated
-        # together, or neither.
+        # together, or neither. A new key is the common case, so insert first and look
+        # the key up only when it turns out to be taken.
         with self._tx() as conn:
-            row = conn.execute("SELECT task_id FROM otc_task_keys WHERE key = ?", (key,)).fetchone()
-            if row is not None:
-                return str(row[0]), False
             task_id = self._insert(conn, name, text, now)
-            conn.execute("INSERT INTO otc_task_keys VALUES (?, ?, ?)", (key, task_id, now))
+            taken = (
+                conn.execute(
+                    "INSERT OR IGNORE INTO otc_task_keys VALUES (?, ?, ?)", (key, task_id, now)
+                ).rowcount
+                == 0
+            )
+            if taken:
+                conn.execute("DELETE FROM otc_tasks WHERE id = ?", (task_id,))
+                row = conn.execute(
+                    "SELECT task_id FROM otc_task_keys WHERE key = ?", (key,)
+                ).fetchone()
+                return str(row[0]), False
             if task_id % 1000 == 0:
                 conn.execute(
                     "DELETE FROM otc_task_keys WHERE created_at < ?", (now - KEY_RETENTION,)

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[dict[str, Any]], Any]
 F = TypeVar("F", bound=EventHandler)
-HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
+HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]] | Iterable[tuple[bytes, bytes]]
 
 DEFAULT_PROCESSING_TIMEOUT = 300.0
 

@@ -71,6 +71,10 @@ class Receiver:
         self.max_body = max_body
         if queue is not None and WEBHOOK_TASK not in queue.tasks:
             bind_queue(handler, queue)
+        # Storing an event in the embedded queue is one short local transaction: cheaper
+        # on the event loop than a hop to a thread (and one writer means no lock waits).
+        # Handlers and network queues may block for long, so they get a thread.
+        self.quick = queue is not None and getattr(queue, "local", False)
 
     def receive(self, body: bytes, headers: HeadersLike) -> Answer:
         """The answer to one delivery. Blocking: run it off the event loop."""
