@@ -14,7 +14,7 @@ def test_no_file_means_embedded_defaults() -> None:
     config = load_service_config(None)
     assert config.queue.url.startswith("sqlite:///")
     assert config.state.url.startswith("sqlite:///")
-    assert config.cache.url == "memory://"
+    assert config.cache.url == "memory"
     assert config.sync.jobs == []
 
 
@@ -92,6 +92,13 @@ def test_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigurationError) as info:
         load_service_config(path)
     assert message in str(info.value)
+
+
+def test_the_example_in_the_repo_is_valid() -> None:
+    example = Path(__file__).resolve().parents[2] / "otc.example.toml"
+    config = load_service_config(example)
+    assert config.sync.jobs[0].name == "listings"
+    assert config.webhooks.builtin.invalidate_cache
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -152,14 +152,16 @@ class QueueSection(_Section):
 
 
 class CacheSection(_Section):
-    url: str = "memory://"
+    url: str = "memory"
     default_ttl: float = 300.0
 
     @field_validator("url")
     @classmethod
     def _scheme(cls, value: str) -> str:
-        allowed = ("memory", "redis", "rediss", "sqlite", "postgresql")
-        return _url_scheme(value, allowed, "cache")
+        if value in ("memory", "memory://"):
+            return "memory"
+        allowed = ("redis", "rediss", "sqlite", "postgresql")
+        return _url_scheme(value, allowed, "cache (or 'memory')")
 
     @field_validator("default_ttl", mode="before")
     @classmethod

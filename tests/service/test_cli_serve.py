@@ -1,0 +1,42 @@
+"""``otc serve`` refuses a broken config before starting anything, naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from open_to_close.cli import app
+
+runner = CliRunner()
+EXAMPLE = Path(__file__).resolve().parents[2] / "otc.example.toml"
+
+
+def test_check_accepts_the_example() -> None:
+    result = runner.invoke(app, ["serve", "--check", "--config", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "config OK" in result.output
+
+
+def test_broken_config_does_not_start(tmp_path: Path) -> None:
+    bad = tmp_path / "otc.toml"
+    bad.write_text('[queue]\nurl = "ftp://nowhere"\n[server]\nport = "eighty"\n')
+    result = runner.invoke(app, ["serve", "--config", str(bad)])
+    assert result.exit_code == 2
+    assert "queue.url" in result.output and "server.port" in result.output
+
+
+def test_unknown_role(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve", "--role", "chef"])
+    assert result.exit_code == 2
+    assert "web, worker or scheduler" in result.output
+
+
+def test_missing_webhook_secret_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OTC_WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("OPEN_TO_CLOSE_API_KEY", "k-1234")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert "OTC_WEBHOOK_SECRET" in result.output
