@@ -15,11 +15,12 @@ from ._context import DemoContext
 from .cache_steps import STEPS as CACHE_STEPS
 from .client_steps import STEPS as CLIENT_STEPS
 from .events_steps import STEPS as EVENTS_STEPS
+from .service_steps import STEPS as SERVICE_STEPS
 from .sync_steps import STEPS as SYNC_STEPS
 
 Step = Callable[[DemoContext], None]
 
-STEPS: list[Step] = [*CLIENT_STEPS, *CACHE_STEPS, *SYNC_STEPS, *EVENTS_STEPS]
+STEPS: list[Step] = [*CLIENT_STEPS, *CACHE_STEPS, *SYNC_STEPS, *EVENTS_STEPS, *SERVICE_STEPS]
 
 
 def run_demo(console: Console | None = None, *, seed: int = 0) -> DemoContext:
