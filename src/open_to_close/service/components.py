@@ -95,7 +95,7 @@ class Components:
         hooks = self.config.webhooks
         builtin = hooks.builtin
         if builtin.publish_to_rabbitmq:
-            publisher = RabbitPublisher(builtin.publish_to_rabbitmq)
+            publisher = RabbitPublisher(builtin.publish_to_rabbitmq, builtin.rabbitmq_prefix)
             for event_type in (*PROPERTY_EVENTS, *TASK_EVENTS):
                 handlers.add(event_type, "publish_to_rabbitmq", publisher)
         if builtin.invalidate_cache:

@@ -77,6 +77,7 @@ class BuiltinHandlers(_Section):
     """Handlers users can switch on without code."""
 
     publish_to_rabbitmq: str | None = None  # an amqp:// URL: property changes to the queues
+    rabbitmq_prefix: str = ""  # put before the queue names (several environments, one broker)
     invalidate_cache: bool = False
     record_task_completions: bool = False
 

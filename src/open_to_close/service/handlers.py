@@ -60,8 +60,9 @@ class RabbitPublisher:
     """Publishes events to the guide's queues; one connection per worker thread (pika's
     connections must not be shared across threads)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = "") -> None:
         self.url = url
+        self.prefix = prefix
         self._local = threading.local()
 
     def _bridge(self) -> Any:
@@ -69,7 +70,7 @@ class RabbitPublisher:
         if bridge is None:
             from ..queue.rabbitmq import MessageQueueIntegration
 
-            bridge = self._local.bridge = MessageQueueIntegration(self.url)
+            bridge = self._local.bridge = MessageQueueIntegration(self.url, prefix=self.prefix)
         return bridge
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
