@@ -1,7 +1,7 @@
 """Servers for benchmarks, each in its own process so the client under test has a core.
 
 Both the sandbox and the bare Starlette app are served the same way: uvicorn, with the same
-settings, on a socket bound by :func:`open_to_close.sandbox.server.bind_socket`.
+settings, on a socket bound by :func:`open_to_close._serving.bind_socket`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _serve_bare(conn: Connection) -> None:
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from open_to_close.sandbox.server import bind_socket
+    from open_to_close._serving import bind_socket
 
     record = {
         "id": 1,

@@ -75,9 +75,9 @@ def sandbox(
     from rich.markup import escape
     from rich.panel import Panel
 
+    from .._serving import bind_socket
     from ..sandbox.app import PREFIX, build_app
     from ..sandbox.core import SandboxCore
-    from ..sandbox.server import bind_socket
 
     if not api_key:
         raise typer.BadParameter("the API key must not be empty", param_hint="--api-key")

@@ -63,7 +63,7 @@ def serve(
     from rich.console import Console
     from rich.markup import escape
 
-    from ..sandbox.server import bind_socket
+    from .._serving import bind_socket
     from ..webhooks import WebhookHandler, create_webhook_app
     from ._imports import load
     from .queue import open_queue

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterable
 from os import PathLike
 from types import TracebackType
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 
+from .._serving import BackgroundServer
 from .app import PREFIX, build_app
 from .core import SandboxCore
 from .limits import RateLimit
 from .webhooks import DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BACKOFF, DEFAULT_TIMEOUT
-
-_START_TIMEOUT = 10.0
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening-ready socket on ``host:port`` (port 0: a free one)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on sockets that say they are TCP,
-    # and without it every response waits ~40 ms on Nagle plus delayed ACKs.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 class SandboxServer:
@@ -76,9 +56,7 @@ class SandboxServer:
         }
         self.core = SandboxCore(**self._options)
         self.app: Starlette = build_app(self.core)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._http: BackgroundServer | None = None
 
     # -- what clients need ---------------------------------------------------------------
 
@@ -93,10 +71,9 @@ class SandboxServer:
     @property
     def url(self) -> str:
         """``http://host:port`` of the running server (no ``/v1``)."""
-        if self._socket is None:
+        if self._http is None:
             raise RuntimeError("the sandbox is not running; call start() first")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self._socket.getsockname()[1]}"
+        return self._http.url
 
     @property
     def base_url(self) -> str:
@@ -173,36 +150,22 @@ class SandboxServer:
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> SandboxServer:
-        if self._thread is not None:
+        if self._http is not None:
             return self
         self.core.store.open()
-        sock = bind_socket(self.host, self.port)
-        config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="off", access_log=False, server_header=False
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="otc-sandbox", daemon=True
-        )
-        self._socket, self._server, self._thread = sock, server, thread
-        thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the sandbox server failed to start")
-            time.sleep(0.005)
+        http = BackgroundServer(self.app, host=self.host, port=self.port, name="otc-sandbox")
+        try:
+            http.start()
+        except RuntimeError:
+            self.core.close()
+            raise RuntimeError("the sandbox server failed to start") from None
+        self._http = http
         return self
 
     def stop(self) -> None:
-        server, thread, sock = self._server, self._thread, self._socket
-        self._server = self._thread = self._socket = None
-        if server is not None:
-            server.should_exit = True
-        if thread is not None:
-            thread.join(_START_TIMEOUT)
-        if sock is not None:
-            sock.close()
+        http, self._http = self._http, None
+        if http is not None:
+            http.stop()
         self.core.close()
 
     def __enter__(self) -> SandboxServer:
@@ -217,5 +180,5 @@ class SandboxServer:
         self.stop()
 
     def __repr__(self) -> str:
-        where = self.base_url if self._socket is not None else "stopped"
+        where = self.base_url if self._http is not None else "stopped"
         return f"<SandboxServer {where}>"

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from types import FrameType
 from typing import Any
 
+from .._serving import BackgroundServer
 from .components import Components
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,7 @@ class Service:
         self.closing = threading.Event()
         self.stopped = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._server: Any = None
-        self._socket: Any = None
+        self._web: BackgroundServer | None = None
         self.worker: Any = None
         self.scheduler: Any = None
 
@@ -87,38 +87,20 @@ class Service:
             self.stop()
 
     def _start_web(self) -> None:
-        import time
-
-        import uvicorn
-
-        from ..sandbox.server import bind_socket
         from .app import create_service_app
 
         app = create_service_app(self.components, self.closing)
-        self._socket = bind_socket(self.host, self.port)
-        config = uvicorn.Config(
-            app,
-            log_level="warning",
-            lifespan="off",
-            access_log=False,
-            server_header=False,
-            timeout_graceful_shutdown=int(self.components.config.server.shutdown_grace),
-        )
-        self._server = uvicorn.Server(config)
-        self._spawn("otc-web", lambda: self._server.run(sockets=[self._socket]))
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline or self.stopped.is_set():
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.01)
+        grace = self.components.config.server.shutdown_grace
+        self._web = BackgroundServer(
+            app, host=self.host, port=self.port, name="otc-web", graceful=grace
+        ).start()
 
     @property
     def url(self) -> str:
         """``http://host:port`` of the web role."""
-        if self._socket is None:
+        if self._web is None:
             raise RuntimeError("the web role is not running")
-        host, port = self._socket.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return self._web.url
 
     # -- stop ----------------------------------------------------------------------------
 
@@ -131,15 +113,12 @@ class Service:
 
     def _shutdown(self) -> None:
         grace = self.components.config.server.shutdown_grace
-        if self._server is not None:
-            self._server.should_exit = True
         if self.scheduler is not None:
             self.scheduler.stop()
         # Webhooks taken before the server stopped are in the queue; only then stop the
         # worker, so that what is running finishes and what is not stays queued.
-        for thread in self._threads:
-            if thread.name == "otc-web":
-                thread.join(grace)
+        if self._web is not None:
+            self._web.stop()
         if self.worker is not None:
             self.worker.stop()
         for thread in self._threads:
@@ -147,8 +126,6 @@ class Service:
                 thread.join(grace)
         if self.scheduler is not None:
             self.scheduler.close()
-        if self._socket is not None:
-            self._socket.close()
         self.components.close()
         self.stopped.set()
         log.info("otc serve: stopped")
