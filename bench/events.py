@@ -15,14 +15,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing as mp
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -30,7 +27,9 @@ from typing import Any
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _servers import _process
 from open_to_close.queue import connect
 from open_to_close.webhooks import sign_headers
 
@@ -62,21 +61,9 @@ def _serve(conn: Connection, kind: str, workdir: str) -> None:
         conn.recv()
 
 
-@contextmanager
-def server_process(kind: str, workdir: str) -> Iterator[str]:
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_serve, args=(child, kind, workdir), daemon=True)
-    proc.start()
-    try:
-        if not parent.poll(60):
-            raise RuntimeError(f"the {kind} server did not start")
-        yield parent.recv()
-    finally:
-        parent.send("stop")
-        proc.join(10)
-        if proc.is_alive():
-            proc.kill()
+def server_process(kind: str, workdir: str) -> Any:
+    """The receiver or the bare endpoint in a process of its own; yields its URL."""
+    return _process(_serve, kind, workdir)
 
 
 def deliveries(n: int) -> list[tuple[bytes, dict[str, str]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -41,6 +42,29 @@ def wait_for(path: Path, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{path} never appeared")
         time.sleep(0.02)
+
+
+def kill_mid_task(url: str, log: Path, *extra: str) -> None:
+    """Start a worker, wait until it is inside the ``slow`` task, and SIGKILL it."""
+    worker = start_worker(url, log, *extra)
+    try:
+        wait_for(Path(f"{log}.started"))
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        assert worker.stderr is not None
+        worker.stderr.close()
+
+
+def run_until_idle(url: str, log: Path, *extra: str) -> bytes:
+    """Run a worker subprocess with ``--stop-when-idle``; its stderr."""
+    worker = start_worker(url, log, *extra, "--stop-when-idle")
+    _out, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err
+    return err
 
 
 def lines(log: Path) -> list[str]:

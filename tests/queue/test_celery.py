@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from open_to_close.queue import connect
 from open_to_close.queue.celery import CeleryQueue
 
-from .conftest import celery_url, lines, start_worker, wait_for
+from .conftest import celery_url, kill_mid_task, lines, run_until_idle
 
 
 @pytest.fixture(params=["amqp", "redis"])
@@ -93,21 +92,9 @@ def test_a_killed_celery_worker_loses_nothing(tmp_path: Path) -> None:
     assert isinstance(queue, CeleryQueue)
     try:
         queue.enqueue("slow", {"n": 1})
-        worker = start_worker(url, log)
-        try:
-            wait_for(Path(f"{log}.started"))
-            worker.send_signal(signal.SIGKILL)
-            worker.wait(10)
-        finally:
-            if worker.poll() is None:
-                worker.kill()
-            assert worker.stderr is not None
-            worker.stderr.close()
+        kill_mid_task(url, log)
         # The broker saw the connection drop and re-queued the unacked message.
-        again = start_worker(url, log, "--stop-when-idle")
-        assert again.wait(60) == 0
-        assert again.stderr is not None
-        again.stderr.close()
+        run_until_idle(url, log)
         assert lines(log) == ["slow 1"]
         assert queue.stats() == {"pending": 0, "running": 0, "done": 1, "dead": 0}
     finally:

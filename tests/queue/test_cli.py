@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from open_to_close.cli import app
 from open_to_close.queue import connect
 
-from .conftest import lines, start_worker
+from .conftest import lines, run_until_idle
 
 runner = CliRunner()
 ENV = {"COLUMNS": "200"}
@@ -20,11 +20,7 @@ def test_always_failing_task_retried_from_the_cli_runs_again(tmp_path: Path) -> 
     log = tmp_path / "runs.log"
     q = connect(url)
     q.enqueue("fails", {"n": 1})
-    first = start_worker(url, log, "--stop-when-idle")
-    assert first.wait(60) == 0
-    assert first.stderr is not None
-    assert b"dead-lettered" in first.stderr.read()
-    first.stderr.close()
+    assert b"dead-lettered" in run_until_idle(url, log)
     (letter,) = q.dead_letters()
     assert letter["attempts"] == 2 and lines(log) == []
 
@@ -36,10 +32,7 @@ def test_always_failing_task_retried_from_the_cli_runs_again(tmp_path: Path) -> 
     Path(f"{log}.fixed").write_text("yes")
     retried = runner.invoke(app, ["queue", "dead-letters", "-q", url, "--retry", letter["id"]])
     assert retried.exit_code == 0 and "enqueued again" in retried.output
-    second = start_worker(url, log, "--stop-when-idle")
-    assert second.wait(60) == 0
-    assert second.stderr is not None
-    second.stderr.close()
+    run_until_idle(url, log)
     assert lines(log) == ["fails 1"]
     assert q.stats() == {"pending": 0, "running": 0, "done": 1, "dead": 0}
     q.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ import pytest
 from open_to_close.queue import DeadLetterNotFoundError, connect
 from open_to_close.queue.sqlite import SQLiteQueue
 
-from .conftest import lines, start_worker, wait_for
+from .conftest import kill_mid_task, lines, run_until_idle
 
 
 @pytest.fixture
@@ -193,21 +192,9 @@ def test_killed_worker_task_runs_again_and_is_no_failure(tmp_path: Path) -> None
     log = tmp_path / "runs.log"
     q = connect(url, visibility_timeout=0.5)
     q.enqueue("slow", {"n": 1})
-    worker = start_worker(url, log, "--visibility-timeout", "0.5")
-    try:
-        wait_for(Path(f"{log}.started"))
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(10)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        assert worker.stderr is not None
-        worker.stderr.close()
+    kill_mid_task(url, log, "--visibility-timeout", "0.5")
     assert q.stats()["running"] == 1 and lines(log) == []
-    again = start_worker(url, log, "--visibility-timeout", "0.5", "--stop-when-idle")
-    assert again.wait(60) == 0
-    assert again.stderr is not None
-    again.stderr.close()
+    run_until_idle(url, log, "--visibility-timeout", "0.5")
     # Run again once the lease lapsed, not after the task's 60 s retry backoff: no failure.
     assert lines(log) == ["slow 1"]
     assert q.stats() == {"pending": 0, "running": 0, "done": 1, "dead": 0}
