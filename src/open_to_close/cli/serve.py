@@ -36,14 +36,16 @@ def _serve(config: Path | None, roles: list[str], host: str | None, port: int | 
     from rich.console import Console
 
     from ..exceptions import ConfigurationError
-    from ..service.components import Components
     from ..service.config import ServiceConfig
-    from ..service.runner import Service
 
     settings = _load(config)
     assert isinstance(settings, ServiceConfig)
     if settings.metrics.multiprocess_dir:
+        # Before prometheus_client is imported: it picks file-backed values at import.
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", settings.metrics.multiprocess_dir)
+    from ..service.components import Components
+    from ..service.runner import Service
+
     console = Console(stderr=True)
     try:
         service = Service(Components(settings), roles, host=host, port=port)
@@ -104,7 +106,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Run the integration: webhooks in, workers, sync jobs, /health and /metrics."""
-        from ..service.runner import ROLES
+        from ..service.config import ROLES  # not runner: prometheus_client waits for _serve
 
         roles = role or list(ROLES)
         bad = [r for r in roles if r not in ROLES]

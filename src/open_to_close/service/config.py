@@ -28,6 +28,7 @@ from ..exceptions import ConfigurationError
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 _DOTTED = re.compile(r"^[A-Za-z_][\w.]*[:.][A-Za-z_]\w*$")
+ROLES = ("web", "worker", "scheduler")  # what ``otc serve --role`` may run
 
 
 def parse_duration(value: str | float) -> float:

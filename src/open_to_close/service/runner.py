@@ -21,11 +21,10 @@ from types import FrameType
 from typing import Any
 
 from .._serving import BackgroundServer
-from .components import Components
+from .components import Components, tables_ready
+from .config import ROLES
 
 log = logging.getLogger(__name__)
-
-ROLES = ("web", "worker", "scheduler")
 
 
 class Service:
@@ -65,8 +64,10 @@ class Service:
             from .scheduler import Scheduler
 
             config = components.config
-            self.scheduler = Scheduler(
-                list(config.sync.jobs), components.client, config.state.url, components.registry
+            self.scheduler = tables_ready(
+                lambda: Scheduler(
+                    list(config.sync.jobs), components.client, config.state.url, components.registry
+                )
             )
             self._spawn("otc-scheduler", self.scheduler.run_forever)
         if "web" in self.roles:
