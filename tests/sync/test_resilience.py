@@ -56,7 +56,9 @@ def test_faults_before_the_write(sb: SandboxServer, sqlite_state: SyncState) -> 
 CHILD = textwrap.dedent(
     """
     import os, sys
-    sys.path.insert(0, os.environ["TESTS_DIR"])
+    # Appended, not first: tests/ holds packages (queue, webhooks) that must not shadow
+    # the standard library's modules of the same name.
+    sys.path.append(os.environ["TESTS_DIR"])
     from open_to_close import OpenToCloseAPI
     from open_to_close.sync import PropertySyncService, SyncState
     from sync._data import ListSource, listing
