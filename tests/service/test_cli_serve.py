@@ -40,3 +40,45 @@ def test_missing_webhook_secret_is_named(tmp_path: Path, monkeypatch: pytest.Mon
     result = runner.invoke(app, ["serve", "--port", "0"])
     assert result.exit_code == 2
     assert "OTC_WEBHOOK_SECRET" in result.output
+
+
+def test_otc_worker_runs_the_worker_role_from_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    config = tmp_path / "otc.toml"
+    config.write_text(
+        f'[api]\nbase_url = "http://127.0.0.1:9/v1"\n'
+        f'[queue]\nurl = "sqlite:///{tmp_path}/q.db"\n'
+        f'[state]\nurl = "sqlite:///{tmp_path}/s.db"\n'
+    )
+    env = {
+        **os.environ,
+        "OTC_WEBHOOK_SECRET": "whsec-x",
+        "OPEN_TO_CLOSE_API_KEY": "k-1234",
+        "NO_COLOR": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "open_to_close.cli", "worker", "--config", str(config)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 30
+        line = ""
+        while "worker" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+        assert "otc serve:" in line and "worker" in line, line
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -52,8 +53,21 @@ def worker(
     stop_when_idle: Annotated[
         bool, typer.Option("--stop-when-idle", help="Exit once nothing is pending or running.")
     ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Run the worker role of `otc serve` from this otc.toml (its queue, handlers "
+            "and built-ins) instead of --queue/--import.",
+        ),
+    ] = None,
 ) -> None:
     """Run a worker for a queue until Ctrl-C or SIGTERM (running tasks finish first)."""
+    if config is not None:
+        from .serve import serve_roles
+
+        serve_roles(config, ["worker"])
+        return
     from rich.console import Console
 
     from ._imports import attach, load

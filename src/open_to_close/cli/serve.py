@@ -30,7 +30,10 @@ def _load(config: Path | None) -> object:
         raise typer.Exit(2) from None
 
 
-def _serve(config: Path | None, roles: list[str], host: str | None, port: int | None) -> None:
+def serve_roles(
+    config: Path | None, roles: list[str], host: str | None = None, port: int | None = None
+) -> None:
+    """Run ``roles`` of the service from ``config`` until SIGTERM or Ctrl-C."""
     import os
 
     from rich.console import Console
@@ -52,6 +55,7 @@ def _serve(config: Path | None, roles: list[str], host: str | None, port: int | 
     except ConfigurationError as exc:
         console.print(f"[red]otc: {exc.message}[/]")
         raise typer.Exit(2) from None
+    _stop_on_signals(service)  # before start: a SIGTERM during start-up still drains
     try:
         service.start()
     except ConfigurationError as exc:
@@ -67,10 +71,11 @@ def _serve(config: Path | None, roles: list[str], host: str | None, port: int | 
         )
     else:
         console.print(f"otc serve: [bold]{', '.join(service.roles)}[/]")
-    _wait_for_signal(service)
+    while not service.wait(0.5):
+        pass
 
 
-def _wait_for_signal(service: object) -> None:
+def _stop_on_signals(service: object) -> None:
     import signal
 
     from ..service.runner import Service
@@ -82,8 +87,6 @@ def _wait_for_signal(service: object) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    while not service.wait(0.5):
-        pass
 
 
 def register(app: typer.Typer) -> None:
@@ -118,9 +121,9 @@ def register(app: typer.Typer) -> None:
             _load(config)
             typer.echo("config OK")
             return
-        _serve(config, roles, host, port)
+        serve_roles(config, roles, host, port)
 
     @app.command()
     def scheduler(config: ConfigOption = None) -> None:
         """Run only the sync scheduler (same as: otc serve --role scheduler)."""
-        _serve(config, ["scheduler"], None, None)
+        serve_roles(config, ["scheduler"])

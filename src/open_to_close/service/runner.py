@@ -56,11 +56,11 @@ class Service:
     def start(self) -> Service:
         """Start every role on background threads; returns once the web role listens."""
         components = self.components
-        if "worker" in self.roles:
+        if "worker" in self.roles and not self.closing.is_set():
             _ = components.webhook_handler  # registers the webhook task on the queue
             self.worker = components.queue.worker(components.config.queue.concurrency)
             self._spawn("otc-worker", self.worker.run)
-        if "scheduler" in self.roles:
+        if "scheduler" in self.roles and not self.closing.is_set():
             from .scheduler import Scheduler
 
             config = components.config
@@ -70,7 +70,7 @@ class Service:
                 )
             )
             self._spawn("otc-scheduler", self.scheduler.run_forever)
-        if "web" in self.roles:
+        if "web" in self.roles and not self.closing.is_set():
             self._start_web()
         log.info("otc serve: running %s", ", ".join(self.roles))
         return self
