@@ -168,6 +168,7 @@ def test_webhooks_through_celery_to_two_workers(sb: SandboxServer, pg: str, tmp_
     _clear_cache()
     assert handled(pg) == {}
     services: list[ServiceProcess] = []
+    subscription = None
     try:
         web = start_service(config, ["web"], env, tmp_path)
         workers = [start_service(config, ["worker"], env, tmp_path) for _ in range(2)]
@@ -176,7 +177,7 @@ def test_webhooks_through_celery_to_two_workers(sb: SandboxServer, pg: str, tmp_
             service.wait_started()
         # Both workers consume before the first event, so RabbitMQ shares the load.
         wait_until(lambda: _consumers(queue_name) == 2, 30, "two consumers on the queue")
-        sb.subscribe(
+        subscription = sb.subscribe(
             f"{web.url}/webhook/otc",
             events=["property.*"],
             secret=SECRET,
@@ -226,6 +227,8 @@ def test_webhooks_through_celery_to_two_workers(sb: SandboxServer, pg: str, tmp_
     finally:
         for service in services:
             service.kill()
+        if subscription is not None:
+            sb.unsubscribe(subscription["id"])
         _delete_queue(queue_name)
         _clear_cache()
 
