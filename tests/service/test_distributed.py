@@ -62,6 +62,7 @@ concurrency = 2
 
 [cache]
 url = "{redis}"
+prefix = "{cache_prefix}"
 
 [state]
 url = "{state}"
@@ -102,12 +103,12 @@ def pg() -> Iterator[str]:
         yield url
 
 
-def _clear_cache() -> None:
+def _clear_cache(prefix: str) -> None:
     import redis
 
     conn = redis.Redis.from_url(REDIS)
     try:
-        keys = list(conn.scan_iter("otc:*", count=1000))
+        keys = list(conn.scan_iter(f"{prefix}*", count=1000))
         if keys:
             conn.delete(*keys)
     finally:
@@ -150,6 +151,7 @@ def _metric(text: str, name: str, **labels: str) -> float:
 
 def test_webhooks_through_celery_to_two_workers(sb: SandboxServer, pg: str, tmp_path: Path) -> None:
     queue_name = f"otc-svc-{uuid.uuid4().hex[:10]}"
+    cache_prefix = f"{queue_name}:"  # this test's keys only: others share the Redis
     queue_url = f"{AMQP}?queue={queue_name}&state={quote(pg, safe='')}"
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
@@ -159,13 +161,14 @@ def test_webhooks_through_celery_to_two_workers(sb: SandboxServer, pg: str, tmp_
             base_url=sb.base_url,
             queue=queue_url,
             redis=REDIS,
+            cache_prefix=cache_prefix,
             state=pg,
             metrics=metrics_dir,
             handler=HANDLER,
         ),
     )
     env = service_env(pg, OPEN_TO_CLOSE_API_KEY=sb.api_key)
-    _clear_cache()
+    _clear_cache(cache_prefix)
     assert handled(pg) == {}
     services: list[ServiceProcess] = []
     subscription = None
@@ -194,7 +197,7 @@ def test_webhooks_through_celery_to_two_workers(sb: SandboxServer, pg: str, tmp_
                 for n in range(PROPERTIES)
             ]
             watched = ids[0]
-            cached = CachedOTCClient(reader, backend_from_url(REDIS))
+            cached = CachedOTCClient(reader, backend_from_url(REDIS, prefix=cache_prefix))
             assert cached.get_property(watched)["address"] == "0 Scale Out Ave"
             reads = _retrieves(sb)
             assert cached.get_property(watched)["address"] == "0 Scale Out Ave"
@@ -230,7 +233,7 @@ def test_webhooks_through_celery_to_two_workers(sb: SandboxServer, pg: str, tmp_
         if subscription is not None:
             sb.unsubscribe(subscription["id"])
         _delete_queue(queue_name)
-        _clear_cache()
+        _clear_cache(cache_prefix)
 
     rows = handled(pg)
     assert {n for _, n, _ in rows.values()} == {1}  # exactly once

@@ -111,7 +111,9 @@ class Components:
         from ..cache import CachedOTCClient, backend_from_url
 
         url = self.config.cache.url
-        backend = backend_from_url(None if url.startswith("memory") else url)
+        backend = backend_from_url(
+            None if url.startswith("memory") else url, prefix=self.config.cache.prefix
+        )
         return CachedOTCClient(
             self.client, backend, self.config.cache.default_ttl, registry=self.registry
         )

@@ -156,6 +156,7 @@ class QueueSection(_Section):
 class CacheSection(_Section):
     url: str = "memory"
     default_ttl: float = 300.0
+    prefix: Annotated[str, Field(max_length=64)] = "otc:"  # Redis key prefix
 
     @field_validator("url")
     @classmethod
