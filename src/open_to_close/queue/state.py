@@ -13,6 +13,7 @@ import time
 from typing import Any, Protocol
 
 from .._optional import require
+from .._sql import create_tables
 from ..webhooks.dedupe import DedupeStore, RedisDedupe, SQLDedupe, sql_engine
 from .base import DeadLetterNotFoundError
 
@@ -71,7 +72,7 @@ class SQLState:
             sa.Column("name", sa.String(32), primary_key=True),
             sa.Column("value", sa.BigInteger, nullable=False),
         )
-        meta.create_all(self.engine)
+        create_tables(meta, self.engine)
         try:
             with self.engine.begin() as conn:
                 conn.execute(self.counters.insert().values(name="done", value=0))

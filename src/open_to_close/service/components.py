@@ -8,11 +8,9 @@ Engines are opened lazily by the parts that use them; nothing connects at import
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
@@ -30,33 +28,6 @@ from .handlers import (
     TaskCompletions,
     import_handler,
 )
-
-T = TypeVar("T")
-_SCHEMA_ATTEMPTS = 8
-
-
-def tables_ready(make: Callable[[], T]) -> T:
-    """``make()``, made again if it lost a race to create its tables to another process.
-
-    Processes started together on a fresh PostgreSQL (two workers, two schedulers) each
-    send ``CREATE TABLE`` for the tables none of them found, and all but one fail on a
-    duplicate. The tables are there after that, so the loser's next try finds them.
-    """
-    for attempt in range(_SCHEMA_ATTEMPTS):
-        try:
-            return make()
-        except Exception as exc:
-            if attempt + 1 == _SCHEMA_ATTEMPTS or not _lost_schema_race(exc):
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
-def _lost_schema_race(exc: Exception) -> bool:
-    text = str(exc)
-    return type(exc).__name__ in ("IntegrityError", "ProgrammingError") and (
-        "pg_type_typname_nsp_index" in text or "already exists" in text
-    )
 
 
 def make_client(config: ServiceConfig) -> OpenToCloseAPI:
@@ -100,10 +71,8 @@ class Components:
         from .. import queue as otc_queue
 
         queue_config = self.config.queue
-        return tables_ready(
-            lambda: otc_queue.connect(
-                queue_config.url, visibility_timeout=queue_config.visibility_timeout
-            )
+        return otc_queue.connect(
+            queue_config.url, visibility_timeout=queue_config.visibility_timeout
         )
 
     @cached_property
@@ -120,7 +89,7 @@ class Components:
 
     @cached_property
     def task_completions(self) -> TaskCompletions:
-        return tables_ready(lambda: TaskCompletions(self.config.state.url))
+        return TaskCompletions(self.config.state.url)
 
     @cached_property
     def handler_set(self) -> HandlerSet:

@@ -108,7 +108,7 @@ class TaskCompletions:
     def __init__(self, db_url: str) -> None:
         from sqlalchemy import Column, DateTime, MetaData, String, Table
 
-        from ..cache._sql import make_engine
+        from .._sql import create_tables, make_engine
 
         self.engine = make_engine(db_url)
         metadata = MetaData()
@@ -121,7 +121,7 @@ class TaskCompletions:
             Column("event_id", String(128)),
             Column("completed_at", DateTime(timezone=True)),
         )
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         from sqlalchemy import select

@@ -21,7 +21,7 @@ from types import FrameType
 from typing import Any
 
 from .._serving import BackgroundServer
-from .components import Components, tables_ready
+from .components import Components
 from .config import ROLES
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,8 @@ class Service:
             from .scheduler import Scheduler
 
             config = components.config
-            self.scheduler = tables_ready(
-                lambda: Scheduler(
-                    list(config.sync.jobs), components.client, config.state.url, components.registry
-                )
+            self.scheduler = Scheduler(
+                list(config.sync.jobs), components.client, config.state.url, components.registry
             )
             self._spawn("otc-scheduler", self.scheduler.run_forever)
         if "web" in self.roles and not self.closing.is_set():

@@ -16,15 +16,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from sqlalchemy.sql.dml import Insert
 
-from .._optional import require
+from .._sql import make_engine as shared_engine
 from ..exceptions import ConfigurationError
 
 DEFAULT_STATE_URL = "sqlite:///otc-sync.db"
@@ -103,38 +99,9 @@ class Tables:
         )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets the lock's heartbeat write while a run reads; NORMAL sync keeps a commit per
-    # record cheap and is still durable across a crash of the process.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
 def make_engine(url: str | None) -> Engine:
     """An engine for ``url`` (None: ``otc-sync.db`` in the working directory)."""
-    text = url or DEFAULT_STATE_URL
-    try:
-        parsed = make_url(text)
-    except ArgumentError:
-        # The text is not echoed: a mistyped URL may still carry a password.
-        raise ConfigurationError(
-            "the state URL is not a database URL; use e.g. sqlite:///otc-sync.db or "
-            "postgresql://user@host/db"
-        ) from None
-    backend = parsed.get_backend_name()
-    if backend == "postgresql":
-        require("psycopg", "postgres", "PostgreSQL sync state")
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
-    if backend == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(parsed)
+    return shared_engine(url or DEFAULT_STATE_URL, "the sync state")
 
 
 def upsert(engine: Engine, table: Table, keys: list[str]) -> Insert:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
+from .._sql import create_tables
 from ._tables import Tables, first_key, make_engine, upsert
 from ._time import iso
 from .lock import JobLock
@@ -86,7 +87,7 @@ class SyncState:
     ) -> None:
         self.engine = engine or make_engine(url)
         self.tables = Tables(table_prefix)
-        self.tables.metadata.create_all(self.engine)
+        create_tables(self.tables.metadata, self.engine)
         self._save_link = upsert(self.engine, self.tables.links, ["job", "external_id"])
         self._save_cursor = upsert(self.engine, self.tables.cursors, ["job", "name"])
 

@@ -18,6 +18,7 @@ import time
 from typing import Any, Protocol
 
 from .._optional import require
+from .._sql import create_tables, make_engine
 
 DEFAULT_DB = "sqlite:///otc-webhooks.db"
 DEFAULT_RETENTION = 30 * 24 * 3600.0
@@ -65,7 +66,7 @@ class SQLDedupe:
             sa.Column("claimed_at", sa.Float, nullable=False),
             sa.Column("completed_at", sa.Float, index=True),
         )
-        meta.create_all(self.engine)
+        create_tables(meta, self.engine)
         self._integrity = sa.exc.IntegrityError
 
     def claim(self, event_id: str, lease: float) -> Claim:
@@ -169,22 +170,7 @@ class RedisDedupe:
 
 def sql_engine(url: str, purpose: str) -> Any:
     """A SQLAlchemy engine for ``url``; SQLite files get WAL and a busy timeout."""
-    sa = require("sqlalchemy", "postgres", purpose)
-    try:
-        engine = sa.create_engine(url)
-    except Exception as exc:  # the message names the URL's problem
-        raise ValueError(f"can't use {_safe_url(url)} for {purpose}: {exc}") from None
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+    return make_engine(url, purpose)
 
 
 def _safe_url(url: str) -> str:
