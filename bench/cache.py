@@ -25,8 +25,9 @@ from prometheus_client import CollectorRegistry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _report import Report, interleaved
 from _servers import RemoteSandbox, sandbox_process
-from client import interleaved, timed
+from client import timed
 from open_to_close import OpenToCloseAPI
 from open_to_close.cache import CachedOTCClient, MemoryCache, RedisCache
 from open_to_close.monitoring import instrument
@@ -122,20 +123,8 @@ def main() -> int:
     args = parser.parse_args()
     n_api, n_redis, n_rt, rounds = (200, 2_000, 500, 3) if args.quick else (500, 10_000, 1_500, 7)
 
-    rows: list[tuple[str, float, float, float, float, str]] = []
-    figures: dict[str, Any] = {}
-
-    def row(name: str, ours: float, base: float, target: float, unit: str) -> None:
-        ratio = ours / base
-        rows.append((name, ours, base, ratio, target, unit))
-        figures[name] = {
-            "ours": round(ours, 1),
-            "baseline": round(base, 1),
-            "ratio": round(ratio, 3),
-            "target": target,
-            "unit": unit,
-            "pass": ratio >= target,
-        }
+    report = Report()
+    row = report.row
 
     with sandbox_process() as sb:
         r = memory_hit_vs_api(sb, n_api, rounds)
@@ -151,19 +140,8 @@ def main() -> int:
             "calls/s",
         )
 
-    width = max(len(name) for name, *_ in rows)
-    print(f"\n{'benchmark':<{width}}  {'ours':>10}  {'baseline':>10}  {'ratio':>8}  target")
-    for name, ours, base, ratio, target, unit in rows:
-        print(
-            f"{name:<{width}}  {ours:>10,.0f}  {base:>10,.0f}  {ratio:>7.2f}x  >= {target:.2f}x"
-            f"  ({unit})"
-        )
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    failed = [name for name, fig in figures.items() if not fig["pass"]]
-    if failed:
-        print("below target: " + ", ".join(failed))
-    return 0
+    report.print_table()
+    return report.finish(args.json)
 
 
 if __name__ == "__main__":

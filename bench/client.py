@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import time
@@ -24,20 +23,12 @@ import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _report import Report, interleaved
 from _servers import RemoteSandbox, bare_starlette_process, sandbox_process
 from open_to_close import AsyncOpenToCloseAPI, Call, Hook, OpenToCloseAPI
 from open_to_close.exceptions import OpenToCloseAPIError, RateLimitError
 
 Rates = list[float]
-
-
-def interleaved(rounds: int, **runs: Callable[[], float]) -> dict[str, float]:
-    """Run each function once per round, alternating; the median rate of each."""
-    results: dict[str, Rates] = {name: [] for name in runs}
-    for _ in range(rounds):
-        for name, run in runs.items():
-            results[name].append(run())
-    return {name: statistics.median(values) for name, values in results.items()}
 
 
 def timed(n: int, work: Callable[[], Any]) -> float:
@@ -219,20 +210,9 @@ def main() -> int:
     n, rounds, iter_records = (600, 3, 2_000) if args.quick else (3_000, 5, 10_000)
     pacing_n = 200 if args.quick else 1_000
 
-    rows: list[tuple[str, float, float, float, str]] = []
-    figures: dict[str, Any] = {}
-
-    def row(name: str, ours: float, raw: float, target: float, unit: str) -> None:
-        ratio = ours / raw
-        rows.append((name, ours, raw, ratio, f">= {target}x" if target else ""))
-        figures[name] = {
-            "ours": round(ours, 1),
-            "raw": round(raw, 1),
-            "ratio": round(ratio, 3),
-            "target": target,
-            "unit": unit,
-            "pass": ratio >= target,
-        }
+    report = Report()
+    row = report.row
+    figures = report.figures
 
     with sandbox_process() as sb:
         r = sync_retrieve(sb, n, rounds)
@@ -264,21 +244,13 @@ def main() -> int:
     figures["pacing"] = {k: round(v, 3) for k, v in p.items()}
     figures["pacing"]["pass"] = p["share_of_limit"] >= 0.9 and p["share_429"] <= 0.02
 
-    width = max(len(name) for name, *_ in rows)
-    print(f"\n{'benchmark':<{width}}  {'ours':>10}  {'raw':>10}  {'ratio':>6}  target")
-    for name, ours, raw, ratio, target in rows:
-        print(f"{name:<{width}}  {ours:>10,.0f}  {raw:>10,.0f}  {ratio:>5.2f}x  {target}")
+    report.print_table()
     print(
         f"\npacing: 16 tasks, {pacing_n} retrieves against a 20/s limit: "
         f"{p['rate']:.1f}/s = {p['share_of_limit']:.0%} of the limit (target >= 90%), "
         f"{int(p['answers_429'])} answers 429 = {p['share_429']:.1%} (target <= 2%)"
     )
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    failed = [name for name, fig in figures.items() if not fig["pass"]]
-    if failed:
-        print("below target: " + ", ".join(failed))
-    return 0
+    return report.finish(args.json)
 
 
 if __name__ == "__main__":
