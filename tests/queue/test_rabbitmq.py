@@ -98,3 +98,14 @@ def test_unknown_queue_and_no_handlers(mq: MessageQueueIntegration) -> None:
 def test_broker_down_is_a_clear_error() -> None:
     with pytest.raises(ConnectionError, match="RabbitMQ"):
         MessageQueueIntegration("amqp://guest:guest@127.0.0.1:9/%2F")
+
+
+def test_the_guides_call_with_the_client_first(client: Any) -> None:
+    # The guide: ``mq_integration = MessageQueueIntegration(client)``.
+    integration = MessageQueueIntegration(client, URL, prefix=unique() + ".")
+    try:
+        assert integration.otc_client is client
+        integration.publish_property_update({"id": 1, "status": "active"})
+    finally:
+        integration.delete_queues()
+        integration.close()

@@ -46,12 +46,18 @@ class MessageQueueIntegration:
 
     def __init__(
         self,
+        otc_client: Any = None,
         url: str = "amqp://guest:guest@localhost:5672/%2F",
         *,
         prefix: str = "",
         max_retries: int = 3,
         retry_delay: float = 1.0,
     ) -> None:
+        # The guide writes ``MessageQueueIntegration(client)``; a URL in first place (the
+        # usual call) works too.
+        if isinstance(otc_client, str):
+            otc_client, url = None, otc_client
+        self.otc_client = otc_client
         self._pika = require("pika", "rabbitmq", "The RabbitMQ integration")
         if max_retries < 0 or retry_delay < 0:
             raise ValueError("max_retries and retry_delay must be 0 or more")
