@@ -86,6 +86,20 @@ class _Base:
         self.default_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         self._headers: dict[str, str] | None = None  # per request; None: the client's own
 
+    def _adopt(self, http_client: object | None) -> dict[str, Any]:
+        """Options for the pooled httpx2 client made here; a client passed in is used as it
+        is, with our headers sent on each request instead."""
+        self._owns_client = http_client is None
+        if http_client is not None:
+            self._headers = self.default_headers
+        return {
+            "headers": self.default_headers,
+            "timeout": self.settings.timeout,
+            "limits": httpx2.Limits(
+                max_connections=C.MAX_CONNECTIONS, max_keepalive_connections=C.MAX_KEEPALIVE
+            ),
+        }
+
     def call(
         self,
         method: str,
@@ -179,16 +193,8 @@ class SyncTransport(_Base):
 
     def __init__(self, settings: ClientSettings, http_client: httpx2.Client | None = None) -> None:
         super().__init__(settings)
-        self._owns_client = http_client is None
-        if http_client is not None:
-            self._headers = self.default_headers
-        self._http = http_client or httpx2.Client(
-            headers=self.default_headers,
-            timeout=settings.timeout,
-            limits=httpx2.Limits(
-                max_connections=C.MAX_CONNECTIONS, max_keepalive_connections=C.MAX_KEEPALIVE
-            ),
-        )
+        options = self._adopt(http_client)
+        self._http = http_client or httpx2.Client(**options)
 
     def request(
         self,
@@ -241,21 +247,13 @@ class AsyncTransport(_Base):
         if http_backend not in ("httpx2", "aiohttp"):
             raise ValueError(f"http_backend must be 'httpx2' or 'aiohttp'; got {http_backend!r}")
         self.backend = http_backend
-        self._owns_client = http_client is None
-        if http_client is not None:
-            self._headers = self.default_headers
+        options = self._adopt(http_client)
         self._http = http_client
         self._session: Any = None  # aiohttp.ClientSession, made on first use inside a loop
         if http_backend == "aiohttp":
             self._aiohttp = require("aiohttp", "aiohttp", "http_backend='aiohttp'")
         elif http_client is None:
-            self._http = httpx2.AsyncClient(
-                headers=self.default_headers,
-                timeout=settings.timeout,
-                limits=httpx2.Limits(
-                    max_connections=C.MAX_CONNECTIONS, max_keepalive_connections=C.MAX_KEEPALIVE
-                ),
-            )
+            self._http = httpx2.AsyncClient(**options)
 
     async def request(
         self,
