@@ -16,4 +16,5 @@ def test_cache_page_examples_run(
 ) -> None:
     namespace = run_page("docs/cache.md", sb, monkeypatch, tmp_path)
     assert [n["content"] for n in namespace["notes"]] == ["Inspection booked"]
+    assert [n["content"] for n in namespace["async_notes"]] == ["Keys collected"]
     namespace["shared"].clear()

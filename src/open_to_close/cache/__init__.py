@@ -9,6 +9,7 @@ call; a backend that is down sends reads to the API. See ``docs/cache.md``.
 """
 
 from ._url import backend_from_url
+from .async_client import AsyncCachedOTCClient
 from .backend import CacheBackend, CacheBackendError
 from .client import CachedOTCClient
 from .database import DatabaseCachedClient
@@ -18,6 +19,7 @@ from .sql_cache import SQLCache
 from .warmer import CacheWarmer
 
 __all__ = [
+    "AsyncCachedOTCClient",
     "CacheBackend",
     "CacheBackendError",
     "CacheWarmer",

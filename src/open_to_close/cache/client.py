@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from prometheus_client import CollectorRegistry
 
 from .._hooks import Call
-from ..client import OpenToCloseAPI
+from ..client import AsyncOpenToCloseAPI, OpenToCloseAPI
 from ..resources._base import Id, Record, path_id
 from ._core import DAY, MISS, CacheCore, Invalidator, utc_now
 from ._entries import details_key, generation_key, item_key, list_key, version_key
@@ -20,9 +20,80 @@ from .backend import CacheBackend
 __all__ = ["CachedOTCClient"]
 
 _Loaded = tuple[Any, str]  # (value, its cached JSON text)
+_Client = TypeVar("_Client", bound=OpenToCloseAPI | AsyncOpenToCloseAPI)
 
 
-class CachedOTCClient:
+def property_details(
+    prop: Record, notes: list[Record], tasks: list[Record], documents: list[Record]
+) -> dict[str, Any]:
+    """What ``get_property_with_details`` returns (and caches)."""
+    return {
+        "property": prop,
+        "notes": notes,
+        "tasks": tasks,
+        "documents": documents,
+        "cached_at": utc_now(),
+    }
+
+
+def property_write(property_id: Id) -> Call:
+    """The call a write to ``property_id`` would be: what invalidating it means."""
+    return Call("PUT", "/properties/{id}", f"/properties/{path_id(property_id, 'property_id')}")
+
+
+class CacheFront(Generic[_Client]):
+    """What both cached clients hold: a client, a cache, and the hook keeping it fresh."""
+
+    _wraps: ClassVar[tuple[type, str]]  # the client type, and how to name it in an error
+    _twin: ClassVar[str]  # where the other kind of client goes
+    _flight_type: ClassVar[type]  # single flight for threads, or for tasks
+    _flight: Any
+
+    def __init__(
+        self,
+        otc_client: _Client,
+        backend: CacheBackend | None = None,
+        default_ttl: float = 300,
+        *,
+        registry: CollectorRegistry | None = None,
+        max_ttl: float = DAY,
+        retry_interval: float = 5.0,
+    ) -> None:
+        wraps, named = self._wraps
+        if not isinstance(otc_client, wraps):
+            raise TypeError(
+                f"{type(self).__name__} wraps {named}; got {type(otc_client).__name__} "
+                f"({self._twin})"
+            )
+        self.otc_client: _Client = otc_client
+        self._core = CacheCore(
+            backend,
+            default_ttl,
+            registry=registry,
+            max_ttl=max_ttl,
+            retry_interval=retry_interval,
+        )
+        self._hook = Invalidator(self._core)
+        otc_client.add_hook(self._hook)
+        self._flight = self._flight_type()
+
+    @property
+    def backend(self) -> CacheBackend:
+        return self._core.backend
+
+    @property
+    def default_ttl(self) -> float:
+        return self._core.default_ttl
+
+    def _detach(self) -> None:
+        if self._hook in self.otc_client.hooks:
+            self.otc_client.remove_hook(self._hook)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.otc_client!r}, {self.backend!r})"
+
+
+class CachedOTCClient(CacheFront[OpenToCloseAPI]):
     """An :class:`~open_to_close.OpenToCloseAPI` with a read cache in front.
 
     >>> cached = CachedOTCClient(client, RedisCache("redis://localhost:6379/0"))  # doctest: +SKIP
@@ -35,40 +106,10 @@ class CachedOTCClient:
     the backend is down, reads go to the API.
     """
 
-    def __init__(
-        self,
-        otc_client: OpenToCloseAPI,
-        backend: CacheBackend | None = None,
-        default_ttl: float = 300,
-        *,
-        registry: CollectorRegistry | None = None,
-        max_ttl: float = DAY,
-        retry_interval: float = 5.0,
-    ) -> None:
-        if not isinstance(otc_client, OpenToCloseAPI):
-            raise TypeError(
-                "CachedOTCClient wraps a blocking OpenToCloseAPI; got "
-                f"{type(otc_client).__name__} (there is no async cached client yet)"
-            )
-        self.otc_client = otc_client
-        self._core = CacheCore(
-            backend,
-            default_ttl,
-            registry=registry,
-            max_ttl=max_ttl,
-            retry_interval=retry_interval,
-        )
-        self._flight: SingleFlight[_Loaded] = SingleFlight()
-        self._hook = Invalidator(self._core)
-        otc_client.add_hook(self._hook)
-
-    @property
-    def backend(self) -> CacheBackend:
-        return self._core.backend
-
-    @property
-    def default_ttl(self) -> float:
-        return self._core.default_ttl
+    _wraps = (OpenToCloseAPI, "a blocking OpenToCloseAPI")
+    _twin = "for an AsyncOpenToCloseAPI, use open_to_close.cache.AsyncCachedOTCClient"
+    _flight_type = SingleFlight
+    _flight: SingleFlight[_Loaded]
 
     def _read(
         self,
@@ -150,13 +191,12 @@ class CachedOTCClient:
 
         def fetch() -> dict[str, Any]:
             api = self.otc_client
-            return {
-                "property": api.properties.retrieve_property(property_id),
-                "notes": list(api.property_notes.iter_property_notes(property_id)),
-                "tasks": list(api.property_tasks.iter_property_tasks(property_id)),
-                "documents": list(api.property_documents.iter_property_documents(property_id)),
-                "cached_at": utc_now(),
-            }
+            return property_details(
+                api.properties.retrieve_property(property_id),
+                list(api.property_notes.iter_property_notes(property_id)),
+                list(api.property_tasks.iter_property_tasks(property_id)),
+                list(api.property_documents.iter_property_documents(property_id)),
+            )
 
         result: dict[str, Any] = self._read(
             details_key("properties", property_id),
@@ -181,8 +221,7 @@ class CachedOTCClient:
     def invalidate_property(self, property_id: Id) -> None:
         """Make the cached property, its details and property lists stale: for a change made
         elsewhere (another system, seen in a webhook), which no hook of ours saw."""
-        path = f"/properties/{path_id(property_id, 'property_id')}"
-        self._core.invalidate(Call("PUT", "/properties/{id}", path))
+        self._core.invalidate(property_write(property_id))
 
     # -- teams (what CacheWarmer.warm_team_data fills) --------------------------------
 
@@ -217,8 +256,7 @@ class CachedOTCClient:
 
     def close(self) -> None:
         """Detach from the client (which stays open) and close a backend made here."""
-        if self._hook in self.otc_client.hooks:
-            self.otc_client.remove_hook(self._hook)
+        self._detach()
         self._core.close_backend()
 
     def __enter__(self) -> Self:
@@ -231,6 +269,3 @@ class CachedOTCClient:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return f"CachedOTCClient({self.otc_client!r}, {self.backend!r})"
