@@ -36,9 +36,9 @@ def client(sb: SandboxServer) -> Iterator[OpenToCloseAPI]:
 
 
 @pytest.fixture(params=["httpx2", "aiohttp"])
-async def aclient(sb: SandboxServer, request: pytest.FixtureRequest) -> AsyncIterator[
-    AsyncOpenToCloseAPI
-]:
+async def aclient(
+    sb: SandboxServer, request: pytest.FixtureRequest
+) -> AsyncIterator[AsyncOpenToCloseAPI]:
     async with AsyncOpenToCloseAPI(
         sb.api_key, sb.base_url, retry_backoff=0.01, http_backend=request.param
     ) as api:

@@ -35,9 +35,7 @@ def _external_ids(client: OpenToCloseAPI) -> Counter[str]:
 
 
 @pytest.mark.parametrize("after_commit", [False, True], ids=["before-commit", "lost-response"])
-def test_creates_survive_faults_without_duplicates(
-    sb: SandboxServer, after_commit: bool
-) -> None:
+def test_creates_survive_faults_without_duplicates(sb: SandboxServer, after_commit: bool) -> None:
     recorder = Recorder()
     with OpenToCloseAPI(sb.api_key, sb.base_url, retry_backoff=0.001, max_retries=8) as client:
         client.add_hook(recorder)
@@ -132,7 +130,11 @@ def test_connection_refused_is_a_network_error_after_retries() -> None:
 async def test_async_network_error(backend: str) -> None:
     url = f"http://127.0.0.1:{_closed_port()}/v1"
     async with AsyncOpenToCloseAPI(
-        "net-key-1234", url, max_retries=1, retry_backoff=0.001, http_backend=backend  # type: ignore[arg-type]
+        "net-key-1234",
+        url,
+        max_retries=1,
+        retry_backoff=0.001,
+        http_backend=backend,  # type: ignore[arg-type]
     ) as client:
         with pytest.raises(NetworkError):
             await client.properties.retrieve_property(1)
