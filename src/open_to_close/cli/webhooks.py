@@ -136,7 +136,7 @@ def send_test(
     from rich.console import Console
     from rich.markup import escape
 
-    from ..sandbox.webhooks import EVENT_TYPES
+    from ..sandbox.events import EVENT_TYPES
     from ..webhooks.signatures import sign_headers
 
     if event not in EVENT_TYPES:

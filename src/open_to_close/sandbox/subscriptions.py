@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .events import EVENT_PATTERNS
 from .handlers import Handler, _ident
 from .openapi import JSON, _json, _ref, _responses
 from .validation import parse_object
 from .webhooks import (
-    EVENT_PATTERNS,
     MAX_RETRIES_CAP,
     MAX_SECONDS,
     URL_PATTERN,
