@@ -1,13 +1,12 @@
 """Servers for benchmarks, each in its own process so the client under test has a core.
 
 Both the sandbox and the bare Starlette app are served the same way: uvicorn, with the same
-settings, on a socket bound by :func:`open_to_close._serving.bind_socket`.
+settings, through :class:`open_to_close._serving.BackgroundServer`.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -25,13 +24,12 @@ def _serve_sandbox(conn: Connection, options: dict[str, Any]) -> None:
 
 
 def _serve_bare(conn: Connection) -> None:
-    import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from open_to_close._serving import bind_socket
+    from open_to_close._serving import BackgroundServer
 
     record = {
         "id": 1,
@@ -48,21 +46,9 @@ def _serve_bare(conn: Connection) -> None:
         return JSONResponse({**record, "id": int(request.path_params["id"])})
 
     app = Starlette(routes=[Route("/v1/properties/{id}", retrieve)])
-    sock = bind_socket("127.0.0.1", 0)
-    config = uvicorn.Config(
-        app, log_level="warning", lifespan="off", access_log=False, server_header=False
-    )
-    server = uvicorn.Server(config)
-    import threading
-
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    conn.send(f"http://127.0.0.1:{sock.getsockname()[1]}/v1")
-    conn.recv()
-    server.should_exit = True
-    thread.join(5)
+    with BackgroundServer(app) as server:  # served as the sandbox is
+        conn.send(f"{server.url}/v1")
+        conn.recv()
 
 
 @contextmanager

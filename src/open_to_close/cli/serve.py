@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from ..service.config import ServiceConfig
 
 ConfigOption = Annotated[
     Path | None,
@@ -17,7 +20,7 @@ ConfigOption = Annotated[
 ]
 
 
-def _load(config: Path | None) -> object:
+def _load(config: Path | None) -> ServiceConfig:
     from ..exceptions import ConfigurationError
     from ..service.config import load_service_config
 
@@ -39,10 +42,8 @@ def serve_roles(
     from rich.console import Console
 
     from ..exceptions import ConfigurationError
-    from ..service.config import ServiceConfig
 
     settings = _load(config)
-    assert isinstance(settings, ServiceConfig)
     if settings.metrics.multiprocess_dir:
         # Before prometheus_client is imported: it picks file-backed values at import.
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", settings.metrics.multiprocess_dir)
@@ -50,43 +51,22 @@ def serve_roles(
     from ..service.runner import Service
 
     console = Console(stderr=True)
+
+    def started(service: Service) -> None:
+        if "web" in service.roles:
+            console.print(
+                f"otc serve: [bold]{', '.join(service.roles)}[/] — webhooks at "
+                f"{service.url}{settings.webhooks.path}, health at {service.url}/health, "
+                f"metrics at {service.url}/metrics"
+            )
+        else:
+            console.print(f"otc serve: [bold]{', '.join(service.roles)}[/]")
+
     try:
-        service = Service(Components(settings), roles, host=host, port=port)
+        Service(Components(settings), roles, host=host, port=port).run(started)
     except ConfigurationError as exc:
         console.print(f"[red]otc: {exc.message}[/]")
         raise typer.Exit(2) from None
-    _stop_on_signals(service)  # before start: a SIGTERM during start-up still drains
-    try:
-        service.start()
-    except ConfigurationError as exc:
-        console.print(f"[red]otc: {exc.message}[/]")
-        service.stop()
-        raise typer.Exit(2) from None
-    if "web" in service.roles:
-        hooks = settings.webhooks.path
-        console.print(
-            f"otc serve: [bold]{', '.join(service.roles)}[/] — webhooks at "
-            f"{service.url}{hooks}, health at {service.url}/health, metrics at "
-            f"{service.url}/metrics"
-        )
-    else:
-        console.print(f"otc serve: [bold]{', '.join(service.roles)}[/]")
-    while not service.wait(0.5):
-        pass
-
-
-def _stop_on_signals(service: object) -> None:
-    import signal
-
-    from ..service.runner import Service
-
-    assert isinstance(service, Service)
-
-    def on_signal(signum: int, frame: object) -> None:
-        service.stop()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
@@ -133,8 +133,12 @@ class Service:
         """Block until the service has stopped; False on timeout."""
         return self.stopped.wait(timeout)
 
-    def run(self) -> None:
-        """Start, stop on SIGTERM or SIGINT, and return once everything has stopped."""
+    def run(self, on_started: Callable[[Service], None] | None = None) -> None:
+        """Start, stop on SIGTERM or SIGINT, and return once everything has stopped.
+
+        The handlers are installed before anything starts, so a signal during start-up
+        still drains. If starting fails, what did start is stopped and the error raised.
+        """
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             log.warning("otc serve: %s received, shutting down", signal.Signals(signum).name)
@@ -142,7 +146,14 @@ class Service:
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
-            self.start()
+            try:
+                self.start()
+            except BaseException:
+                self.stop()
+                self.wait(self.components.config.server.shutdown_grace + 10)
+                raise
+            if on_started is not None:
+                on_started(self)
             while not self.wait(0.5):
                 pass
         finally:
