@@ -9,7 +9,7 @@ import pytest
 
 import open_to_close
 from open_to_close import AsyncOpenToCloseAPI, OpenToCloseAPI
-from open_to_close.resources._table import RESOURCES
+from open_to_close._model.resources import RESOURCES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 VERBS = ("list", "iter", "create", "retrieve", "update", "delete")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from open_to_close import AsyncOpenToCloseAPI, NotFoundError, OpenToCloseAPI
-from open_to_close.resources._table import RESOURCES, ResourceSpec
+from open_to_close._model.resources import RESOURCES, ResourceSpec
 
 from ._data import CREATE, UPDATE
 

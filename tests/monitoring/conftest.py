@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 # Every route template of the API: the only values an ``endpoint`` label may take.
-from open_to_close.resources._table import RESOURCES
+from open_to_close._model.resources import RESOURCES
 
 TEMPLATES = {"/propertyFields"} | {
     t for spec in RESOURCES for t in (spec.collection_template, spec.item_template)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from open_to_close.resources._table import RESOURCES, ResourceSpec
+from open_to_close._model.resources import RESOURCES, ResourceSpec
 from open_to_close.sandbox import SandboxServer, create_app
 from open_to_close.sandbox.schema import FIELDS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from open_to_close.resources._table import RESOURCES, ResourceSpec
+from open_to_close._model.resources import RESOURCES, ResourceSpec
 
 from .conftest import ALL_SPECS, KEY, minimal_body, path_of
 

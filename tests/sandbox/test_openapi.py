@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from open_to_close.resources._table import RESOURCES
+from open_to_close._model.resources import RESOURCES
 from open_to_close.sandbox import SandboxServer, create_app
 
 from .conftest import ALL_SPECS, KEY, minimal_body, path_of

@@ -7,7 +7,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from open_to_close.resources._table import RESOURCES, ResourceSpec
+from open_to_close._model.resources import RESOURCES, ResourceSpec
 from open_to_close.sandbox.schema import FIELDS, PROPERTY_STATUSES, TASK_STATUSES
 
 from .conftest import ALL_SPECS, path_of

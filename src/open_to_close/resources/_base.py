@@ -14,7 +14,7 @@ from urllib.parse import quote
 from .._pagination import aiter_pages, iter_pages
 from .._transport import AsyncTransport, SyncTransport
 from ..exceptions import OpenToCloseAPIError
-from ._table import BY_ATTRIBUTE, ResourceSpec
+from .._model.resources import BY_ATTRIBUTE, ResourceSpec
 
 Record = dict[str, Any]
 Params = Mapping[str, Any] | None

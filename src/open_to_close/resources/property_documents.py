@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from ._base import AsyncResource, Id, Params, Record, SyncResource
-from ._table import BY_ATTRIBUTE
+from .._model.resources import BY_ATTRIBUTE
 
 
 class PropertyDocuments(SyncResource):

@@ -8,13 +8,13 @@ from os import PathLike
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from ..resources._table import RESOURCES
+from .._model.resources import RESOURCES
 from .core import SandboxCore
 from .gate import Endpoint
 from .handlers import Handler, ResourceHandlers
 from .limits import RateLimit
 from .openapi import build_openapi
-from .schema import property_fields
+from .._model.schema import property_fields
 from .subscriptions import SubscriptionHandlers, add_webhook_docs
 from .wire import Call, Reply
 

@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..resources._table import ResourceSpec
+from .._model.resources import ResourceSpec
 from .core import SandboxCore
-from .schema import FIELDS
+from .._model.schema import FIELDS
 from .store import Remember, Remembered
 from .timestamps import parse_since
 from .validation import clean_fields, parse_object

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .._version import __version__
-from ..resources._table import RESOURCES, ResourceSpec
+from .._model.resources import RESOURCES, ResourceSpec
 from .handlers import DEFAULT_LIMIT, MAX_LIMIT
-from .schema import FIELDS, Field
+from .._model.schema import FIELDS, Field
 
 JSON = dict[str, Any]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .schema import PROPERTY_STATUSES
+from .._model.schema import PROPERTY_STATUSES
 
 _STREETS = ("Oak St", "Maple Ave", "Cedar Ln", "Pine Rd", "Elm Dr", "Birch Way", "Lake Blvd")
 _CITIES = (

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..resources._table import BY_ATTRIBUTE
+from .._model.resources import BY_ATTRIBUTE
 from .timestamps import Clock, parse_micros
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from .schema import BY_NAME, FIELDS, READ_ONLY
+from .._model.schema import BY_NAME, FIELDS, READ_ONLY
 from .wire import ApiError
 
 _NOT_OBJECT = "The request body must be a JSON object."

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..exceptions import ConfigurationError
-from ..sandbox.schema import PROPERTY_STATUSES  # the API's statuses, declared once
+from .._model.flat import FLAT_STATUSES
 
 __all__ = [
     "DEFAULT_STATUS_MAP",
@@ -48,7 +48,7 @@ __all__ = [
 ValueType = Literal["str", "int", "number"]
 _TYPES: tuple[str, ...] = ("str", "int", "number")
 
-OTC_STATUSES: tuple[str, ...] = PROPERTY_STATUSES
+OTC_STATUSES: tuple[str, ...] = FLAT_STATUSES
 
 DEFAULT_STATUS_MAP: dict[str, str] = {
     "for_sale": "active",

@@ -1,7 +1,11 @@
-"""The fields of every sandbox resource, declared once.
+"""The fields of the API's resources other than properties, declared once.
 
-This table drives request validation, ``GET /propertyFields`` and the OpenAPI document,
-so a field's name, type, requiredness and allowed values are spelled in one place.
+Properties are field-based (:mod:`.property_fields`); every other resource is a flat
+record whose fields are below. This table drives the sandbox's validation and its
+OpenAPI document. Live facts (LIVE_API.md): a contact needs no field and refuses
+``name``; a note's text is ``description``; a property contact is made from
+``contact_id`` alone. Where the live API is unknown (tasks, documents, emails, agents,
+users, tags, teams) the guide's fields stand.
 """
 
 from __future__ import annotations
@@ -9,26 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..resources._table import RESOURCES
+from .flat import TASK_STATUSES
+from .resources import RESOURCES
 
 FieldType = Literal["string", "number", "integer"]
 
 READ_ONLY: frozenset[str] = frozenset({"id", "property_id", "created_at", "updated_at"})
 """Set by the server; a body may carry them (read-modify-write) but they are ignored."""
 
-PROPERTY_STATUSES = (
-    "active",
-    "under_contract",
-    "sold",
-    "inactive",
-    "draft",
-    "pending",
-    "rented",
-    "withdrawn",
-    "expired",
-    "cancelled",
-)
-TASK_STATUSES = ("pending", "in_progress", "completed", "cancelled", "on_hold")
+REFUSED: dict[str, dict[str, str]] = {
+    "contacts": {"name": "is not a contact field; send first_name and last_name"},
+}
+"""Fields the live API answers 400 for, with what to send instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,26 +85,13 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("team_id", "integer", "Team the agent belongs to."),
     ),
     "contacts": (
-        _req("first_name"),
-        _req("last_name"),
+        _f("first_name"),
+        _f("last_name"),
         _f("email"),
         _f("phone"),
         _f("company"),
     ),
-    "properties": (
-        _req("address", description="Street address."),
-        _f("city"),
-        _f("state", description="Two-letter state code."),
-        _f("zip_code"),
-        _f("listing_price", "number", "Asking price in dollars."),
-        _f("bedrooms", "integer"),
-        _f("bathrooms", "number", "Half baths count as 0.5."),
-        _f("square_feet", "integer"),
-        _f("property_type", description="For example single_family, condo, townhouse."),
-        _f("status", enum=PROPERTY_STATUSES, description="Where the listing stands."),
-        _f("external_id", description="Id of this property in another system (sync key)."),
-        _f("team_id", "integer", "Team that owns the property."),
-    ),
+    "properties": (),  # field-based: see property_fields
     "teams": (_req("name"), _f("description")),
     "users": (
         _req("email"),
@@ -117,10 +100,9 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("role", description="For example admin, agent, coordinator."),
         _f("team_id", "integer"),
     ),
-    "tags": (_req("name"), _f("color", description="CSS colour, e.g. #ff8800.")),
+    "tags": (_req("title"), _f("color", description="CSS colour, e.g. #ff8800.")),
     "property_contacts": (
         _req("contact_id", "integer", "Id of an existing contact.", references="contacts"),
-        _f("role", description="For example buyer, seller, lender."),
     ),
     "property_documents": (
         _req("name"),
@@ -128,7 +110,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("file_type", description="For example pdf, docx."),
     ),
     "property_emails": (_req("subject"), _f("body"), _f("to"), _f("from")),
-    "property_notes": (_req("content"), _f("author")),
+    "property_notes": (_req("description", description="The note's text."), _f("author")),
     "property_tasks": (
         _req("title"),
         _f("description"),
@@ -145,9 +127,4 @@ BY_NAME: dict[str, dict[str, Field]] = {
 }
 
 if set(FIELDS) != {spec.attribute for spec in RESOURCES}:  # pragma: no cover - table drift
-    raise RuntimeError("sandbox FIELDS must declare exactly the resources of resources._table")
-
-
-def property_fields() -> list[dict[str, Any]]:
-    """The answer of ``GET /propertyFields``."""
-    return [field.describe() for field in FIELDS["properties"]]
+    raise RuntimeError("FIELDS must declare exactly the resources of _model.resources")

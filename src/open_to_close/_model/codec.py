@@ -1,0 +1,337 @@
+"""Between the guide's flat property and the live API's fields, both ways, without I/O.
+
+:class:`FieldTable` is an account's ``GET /propertyFields`` answer, parsed: each field's
+id, key, title, type and choice options. :class:`PropertyCodec` turns a flat dict (the
+guide's names, field keys, option titles, flat statuses) into the API's
+``[{"id": <field id>, "value": ...}]`` and adds the flat names to a record the API sent.
+The client, the sandbox (for its webhook bodies) and sync share it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ..exceptions import ValidationError
+from .flat import (
+    ADDRESS,
+    ALIAS_TYPES,
+    DEFAULT_FIELD_ALIASES,
+    STATUS,
+    TITLE,
+    FlatType,
+    normalize,
+    resolve_status_map,
+)
+
+Record = dict[str, Any]
+
+_SHOWN = 12  # valid choices listed in an error before "..."
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: Any
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDef:
+    """One property field of an account (``options`` only for a choice)."""
+
+    id: Any
+    key: str
+    title: str
+    type: str
+    options: tuple[Option, ...] = ()
+
+    def option(self, wanted: Any) -> Option | None:
+        """The option ``wanted`` names: its id, or its title in any case and punctuation."""
+        if isinstance(wanted, bool):
+            return None
+        if isinstance(wanted, int | float | Decimal):
+            text = _number_text(wanted)
+            for option in self.options:
+                if option.id == wanted or option.title.strip() == text:
+                    return option
+            return None
+        if not isinstance(wanted, str):
+            return None
+        text = wanted.strip().lower()
+        for option in self.options:
+            if option.title.strip().lower() == text:
+                return option
+        target = normalize(wanted)
+        if target:
+            for option in self.options:
+                if normalize(option.title) == target:
+                    return option
+        return None
+
+    def describe(self) -> Record:
+        """The field as ``client.property_fields.get(key)`` answers it."""
+        out: Record = {"id": self.id, "key": self.key, "title": self.title, "type": self.type}
+        if self.type == "choice":
+            out["options"] = [{"id": o.id, "title": o.title} for o in self.options]
+        return out
+
+
+class FieldTable:
+    """An account's property fields by key, from its ``GET /propertyFields`` answer."""
+
+    def __init__(self, fields: Iterable[FieldDef]) -> None:
+        self._by_key: dict[str, FieldDef] = {}
+        for field in fields:
+            self._by_key.setdefault(field.key, field)
+
+    @classmethod
+    def parse(cls, answer: Any) -> FieldTable:
+        """Walk ``[{"group": {"sections": [{"section": {"fields": [...]}}]}}]``.
+
+        A flat list of field objects is accepted too. Entries without a key are skipped;
+        an answer with no field at all is an error (a wrong URL or an empty account).
+        """
+        fields = [_field(raw) for raw in _walk(answer)]
+        table = cls(f for f in fields if f is not None)
+        if not table._by_key:
+            raise ValidationError(
+                "GET /propertyFields answered no property field: check the base URL and "
+                "that the account has property fields",
+                response_data=answer if isinstance(answer, list | dict) else None,
+            )
+        return table
+
+    def get(self, key: str) -> FieldDef | None:
+        return self._by_key.get(key)
+
+    def keys(self) -> list[str]:
+        return list(self._by_key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def __iter__(self) -> Iterator[FieldDef]:
+        return iter(self._by_key.values())
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
+def _walk(answer: Any) -> Iterator[Any]:
+    groups = answer if isinstance(answer, list) else [answer]
+    for entry in groups:
+        if not isinstance(entry, dict):
+            continue
+        group = entry.get("group")
+        if not isinstance(group, dict):
+            if "key" in entry:
+                yield entry  # a flat list of fields
+            continue
+        for wrapped in group.get("sections") or ():
+            section = wrapped.get("section") if isinstance(wrapped, dict) else None
+            if isinstance(section, dict):
+                yield from section.get("fields") or ()
+
+
+def _field(raw: Any) -> FieldDef | None:
+    if not isinstance(raw, dict) or not isinstance(raw.get("key"), str) or not raw["key"]:
+        return None
+    options = tuple(
+        Option(o.get("id"), str(o.get("title") or ""))
+        for o in raw.get("options") or ()
+        if isinstance(o, dict)
+    )
+    return FieldDef(
+        raw.get("id"),
+        raw["key"],
+        str(raw.get("title") or raw.get("label") or raw["key"]),
+        str(raw.get("type") or "text"),
+        options,
+    )
+
+
+def _number_text(value: float | Decimal) -> str:
+    """``3`` -> ``"3"``, ``2.5`` -> ``"2.5"``, ``3.0`` -> ``"3"``: how an option spells it."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _listing(values: Iterable[str]) -> str:
+    values = list(values)
+    shown = ", ".join(values[:_SHOWN])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > _SHOWN else "")
+
+
+class PropertyCodec:
+    """The flat view of one account: which key each flat name means, and the statuses."""
+
+    def __init__(
+        self,
+        table: FieldTable,
+        field_aliases: Mapping[str, str] | None = None,
+        status_map: Mapping[str, str] | None = None,
+    ) -> None:
+        self.table = table
+        self.aliases: dict[str, str] = {**DEFAULT_FIELD_ALIASES, **(field_aliases or {})}
+        self.types: dict[str, FlatType] = {
+            name: ALIAS_TYPES.get(name, "any") if key == DEFAULT_FIELD_ALIASES.get(name) else "any"
+            for name, key in self.aliases.items()
+        }
+        status_field = table.get(self.aliases.get(STATUS, ""))
+        titles = [o.title for o in status_field.options] if status_field else []
+        self.statuses: dict[str, str] = resolve_status_map(titles, status_map)
+        self._flat_status: dict[str, str] = {}
+        for flat, title in self.statuses.items():
+            self._flat_status.setdefault(title, flat)
+        self._status_by_norm = {normalize(flat): title for flat, title in self.statuses.items()}
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def flatten(self, record: Mapping[str, Any]) -> Record:
+        """``record`` plus a flat key for each alias whose field it has; the API's own
+        keys are never overwritten."""
+        out = dict(record)
+        values = record.get("field_values")
+        if not isinstance(values, list):
+            return out
+        by_key = {v.get("key"): v for v in values if isinstance(v, dict)}
+        for name, key in self.aliases.items():
+            if name in out:
+                continue
+            value = by_key.get(key)
+            if value is not None:
+                out[name] = self.flat_value(name, value.get("value"))
+        return out
+
+    def flat_value(self, name: str, value: Any) -> Any:
+        """How the flat name ``name`` shows the API's ``value``."""
+        kind = self.types.get(name, "any")
+        if value is None or value == "":
+            return None if kind in ("int", "number") else value
+        if kind == STATUS:
+            return self._flat_status.get(str(value), value)
+        if kind in ("int", "number"):
+            return _as_number(value, integer=kind == "int")
+        return value
+
+    def status_title(self, flat: str) -> str | None:
+        """The account's option title for a flat status (``active`` -> ``Listing-Active``)."""
+        return self._status_by_norm.get(normalize(flat))
+
+    # -- writes --------------------------------------------------------------------------
+
+    def encode(self, data: Mapping[str, Any], *, creating: bool = False) -> list[Record]:
+        """``[{"id": field id, "value": ...}]`` for a flat dict or field keys.
+
+        Every bad name, key or value is collected first, then one :class:`ValidationError`
+        names them all, with what is valid; nothing is sent.
+        """
+        if not isinstance(data, Mapping):
+            raise TypeError(f"data must be a dict of fields; got {type(data).__name__}")
+        items = dict(data)
+        if creating and TITLE not in items and self.aliases.get(TITLE) not in items:
+            address = items.get(ADDRESS, items.get(self.aliases.get(ADDRESS, "")))
+            if address not in (None, "") and self.aliases.get(TITLE) in self.table:
+                items[TITLE] = address
+        errors: dict[str, str] = {}
+        fields: list[Record] = []
+        seen: dict[str, str] = {}
+        for name, value in items.items():
+            key = self.aliases.get(name, name)
+            field = self.table.get(key)
+            if field is None:
+                errors[name] = self._unknown(name)
+                continue
+            if key in seen:
+                errors[name] = f"names the same field ({key}) as {seen[key]!r}; give it once"
+                continue
+            seen[key] = name
+            try:
+                fields.append({"id": field.id, "value": self._api_value(name, field, value)})
+            except ValueError as exc:
+                errors[name] = str(exc)
+        if errors:
+            names = ", ".join(errors)
+            raise ValidationError(f"Invalid property field(s): {names}", field_errors=errors)
+        return fields
+
+    def _unknown(self, name: str) -> str:
+        flat = ", ".join(sorted(n for n, k in self.aliases.items() if k in self.table))
+        return (
+            f"is neither a flat name nor a field key of this account; flat names: {flat}; "
+            "field keys: see client.property_fields.keys() (or field_aliases to add a name)"
+        )
+
+    def _api_value(self, name: str, field: FieldDef, value: Any) -> Any:
+        if value is None:
+            return None
+        kind = field.type
+        if kind == "choice":
+            return self._option_id(name, field, value)
+        if kind in ("number", "decimal"):
+            return _check_number(value, integer=kind == "number")
+        if kind == "date":
+            if isinstance(value, date):
+                return value.isoformat()
+            if isinstance(value, str):
+                return value
+            raise ValueError(f"must be a date (YYYY-MM-DD or a datetime.date); got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+            raise ValueError(f"must be text; got {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"must be a finite number or text; got {value!r}")
+        return value if isinstance(value, str) else _number_text(value)
+
+    def _option_id(self, name: str, field: FieldDef, value: Any) -> Any:
+        if isinstance(value, str) and self.aliases.get(STATUS) == field.key:
+            title = self.status_title(value)
+            if title is not None:
+                value = title
+        option = field.option(value)
+        if option is not None:
+            return option.id
+        valid = [o.title for o in field.options]
+        if self.aliases.get(STATUS) == field.key:
+            valid = [*self.statuses, *valid]
+        return _raise(f"{value!r} is not an option of {field.key}; choose one of: {_listing(valid)}")
+
+
+def _raise(message: str) -> Any:
+    raise ValueError(message)
+
+
+def _check_number(value: Any, *, integer: bool) -> int | float:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number; got {value!r}")
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            value = float(text) if text else None
+        except ValueError:
+            raise ValueError(f"must be a number; got {value!r}") from None
+        if value is None:
+            return _raise("must be a number; got an empty string")
+    if isinstance(value, Decimal):
+        value = float(value)
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"must be a finite number; got {value!r}")
+    if integer and value != int(value):
+        raise ValueError(f"must be a whole number; got {value!r}")
+    return int(value) if integer or value == int(value) else value
+
+
+def _as_number(value: Any, *, integer: bool) -> Any:
+    """The API's number (or a numeric title such as ``"3"``) as an int or float; any
+    other text is returned as it is, never dropped."""
+    try:
+        number = float(str(value).replace(",", "")) if not isinstance(value, int | float) else value
+    except ValueError:
+        return value
+    if isinstance(number, bool) or not math.isfinite(number):
+        return value
+    if number == int(number) and (integer or isinstance(value, str) or isinstance(number, int)):
+        return int(number)
+    return number
