@@ -10,8 +10,10 @@ from ._version import __version__
 from .client import AsyncOpenToCloseAPI, OpenToCloseAPI
 from .config import ClientSettings
 from .exceptions import (
+    AmbiguousWriteError,
     AuthenticationError,
     ConfigurationError,
+    MethodNotAllowedError,
     NetworkError,
     NotFoundError,
     OpenToCloseAPIError,
@@ -21,12 +23,14 @@ from .exceptions import (
 )
 
 __all__ = [
+    "AmbiguousWriteError",
     "AsyncOpenToCloseAPI",
     "AuthenticationError",
     "Call",
     "ClientSettings",
     "ConfigurationError",
     "Hook",
+    "MethodNotAllowedError",
     "MissingDependencyError",
     "NetworkError",
     "NotFoundError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 API_KEY_ENV = "OPEN_TO_CLOSE_API_KEY"
 BASE_URL_ENV = "OPEN_TO_CLOSE_BASE_URL"
+ENV_PREFIX = "OPEN_TO_CLOSE_"
 DEFAULT_BASE_URL = "https://api.opentoclose.com/v1"
 API_PREFIX = "/v1"
 
@@ -12,6 +13,7 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_BACKOFF = 0.5
 DEFAULT_MAX_RETRY_DELAY = 60.0
 DEFAULT_PAGE_SIZE = 100
+DEFAULT_TIME_ZONE_ID = 1  # what published clients send; GET /timeZones/ lists the others
 
 # Named environments for ``from_environment``: base URL and timeout of each.
 ENVIRONMENTS: dict[str, tuple[str, float]] = {

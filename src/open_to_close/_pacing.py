@@ -1,51 +1,116 @@
-"""Client-side pacing from the API's ``X-RateLimit-*`` headers.
+"""Client-side pacing: stay under the API's rate limit, whatever it tells us about it.
 
-One :class:`Pacer` is shared by every thread and task using a client. It tracks the server's
-window (limit, remaining, reset) and the requests it has let out but not yet seen answered,
-so that bulk work uses the whole limit and waits for the window's reset instead of running
-into 429s. Until the first rate-limit header arrives it costs an uncontended lock.
+One :class:`Pacer` is shared by every thread and task using a client. Three sources of
+knowledge, strongest first:
+
+- ``X-RateLimit-*`` headers (the sandbox's extension; the live API has not been seen to
+  send them): a window with a limit, what remains and when it resets. Requests let out
+  but not yet answered are counted, so bulk work uses the whole window, then waits for
+  the reset instead of running into 429s.
+- The ``rate_limit`` setting (``"1/s"``, ``"60/m"``): requests are spaced evenly at that
+  rate.
+- Neither: a 429 without headers means the client went too fast. The rate that got
+  through lately becomes the pace (``Retry-After``, when sent, holds everyone until
+  then); each answer that is not a 429 raises the pace a little, so a client slowed down
+  by a burst speeds up again, and pacing ends once the pace is far above what the server
+  refused.
+
+Until any of these applies, a reservation costs an uncontended lock.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 
 # Waiting a hair past the reset keeps a request from landing in the old window.
 _RESET_MARGIN = 0.005
 # When the new window's budget is unknown and used up, look again this often.
 _PROBE_INTERVAL = 0.01
+# Header-less 429s: the pace is what got through in this many seconds, a little less.
+_OBSERVE_SECONDS = 2.0
+_BACK_OFF = 0.9
+# Each answer that is not a 429 raises a learned pace by this share...
+_SPEED_UP = 0.02
+# ... and pacing stops once the pace is this many times what was refused.
+_RELEASE_FACTOR = 8.0
+_MIN_RATE = 0.05  # never slower than one request in 20 s on our own account
 
 
 class Pacer:
-    __slots__ = ("_budget", "_in_flight", "_limit", "_lock", "_reset")
+    __slots__ = (
+        "_budget",
+        "_fixed",
+        "_hold_until",
+        "_in_flight",
+        "_learned",
+        "_limit",
+        "_lock",
+        "_next_slot",
+        "_passed",
+        "_refused_at",
+        "_reset",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, rate: float | None = None) -> None:
         self._lock = threading.Lock()
+        # From headers.
         self._limit: int | None = None
         self._reset: float | None = None  # Unix time the current window ends, if known
         self._budget = 0  # requests we may still send in the current window
         self._in_flight = 0
+        # Spacing: the setting, and what header-less 429s taught us (requests per second).
+        self._fixed = rate
+        self._learned: float | None = None
+        self._refused_at: float | None = None  # the pace at which the server said 429
+        self._next_slot = 0.0  # monotonic time the next spaced request may start
+        self._hold_until = 0.0  # monotonic: a Retry-After without headers
+        self._passed: deque[float] = deque(maxlen=4096)  # monotonic times of answers
 
     @property
     def active(self) -> bool:
-        return self._limit is not None
+        return self._limit is not None or self.rate is not None
 
-    def reserve(self, max_wait: float = float("inf")) -> float:
-        """Take a slot for one request: 0.0 means send now, else sleep that long and ask again.
+    @property
+    def header_limit(self) -> int | None:
+        """The limit the last ``X-RateLimit-Limit`` header announced (None: no header)."""
+        return self._limit
+
+    @property
+    def rate(self) -> float | None:
+        """Requests per second the client spaces to now (None: not spacing)."""
+        fixed, learned = self._fixed, self._learned
+        if fixed is None:
+            return learned
+        return fixed if learned is None else min(fixed, learned)
+
+    def reserve(self, max_wait: float = float("inf"), spaced: bool = False) -> float:
+        """Take a slot for one request: 0.0 means send now, else sleep that long and ask
+        again (with ``spaced=True`` once a wait for spacing was served: the slot is held).
 
         A wait longer than ``max_wait`` is not imposed: the request goes out and the
         server's answer (a 429 with ``Retry-After``) decides, as the retry rules say.
         """
         with self._lock:
+            now = time.monotonic()
+            if now < self._hold_until:
+                return min(self._hold_until - now, max_wait) or _PROBE_INTERVAL
+            if not spaced:
+                rate = self.rate
+                if rate is not None:
+                    slot = max(now, self._next_slot)
+                    self._next_slot = slot + 1.0 / rate
+                    if slot > now:
+                        return -(slot - now)  # held: sleep, then come back with spaced=True
             if self._limit is None:
                 # No limit seen yet; count the request so that the first answer with a
                 # limit knows how many others are already on their way.
                 self._in_flight += 1
                 return 0.0
-            now = time.time()
-            if self._reset is not None and now >= self._reset:
+            clock = time.time()
+            if self._reset is not None and clock >= self._reset:
                 # A new window: its budget is the full limit, less what is still in flight.
                 self._reset = None
                 self._budget = self._limit - self._in_flight
@@ -54,7 +119,7 @@ class Pacer:
                 self._budget -= 1
                 self._in_flight += 1
                 return 0.0
-            wait = _PROBE_INTERVAL if self._reset is None else self._reset - now + _RESET_MARGIN
+            wait = _PROBE_INTERVAL if self._reset is None else self._reset - clock + _RESET_MARGIN
             if wait > max_wait:
                 self._in_flight += 1
                 return 0.0
@@ -69,8 +134,12 @@ class Pacer:
                 return
             limit, remaining, reset = _read(headers)
             if limit is None:
-                if status != 429:
-                    self._limit = self._reset = None  # the server no longer announces a limit
+                if status == 429:
+                    self._refused(headers)
+                    return
+                self._limit = self._reset = None  # the server announces no limit
+                self._passed.append(time.monotonic())
+                self._speed_up()
                 return
             self._limit = limit
             if status == 429:
@@ -87,14 +156,40 @@ class Pacer:
             elif reset == self._reset:
                 self._budget = min(self._budget, remaining - self._in_flight)
 
+    # -- header-less 429s ------------------------------------------------------------------
+
+    def _refused(self, headers: Mapping[str, str]) -> None:
+        now = time.monotonic()
+        retry_after = _number(headers.get("retry-after"))
+        if retry_after is not None and retry_after > 0:
+            self._hold_until = max(self._hold_until, now + retry_after)
+        since = now - _OBSERVE_SECONDS
+        passed = sum(1 for t in self._passed if t > since)
+        observed = max(_MIN_RATE, _BACK_OFF * passed / _OBSERVE_SECONDS)
+        current = self.rate
+        self._learned = observed if current is None else max(_MIN_RATE, min(current, observed))
+        self._refused_at = self._learned / _BACK_OFF
+        self._next_slot = max(self._next_slot, now + 1.0 / self._learned)
+
+    def _speed_up(self) -> None:
+        learned = self._learned
+        if learned is None:
+            return
+        learned *= 1.0 + _SPEED_UP
+        if self._refused_at is not None and learned > _RELEASE_FACTOR * self._refused_at:
+            self._learned = self._refused_at = None  # the limit has gone: stop pacing
+        else:
+            self._learned = learned
+
 
 def _number(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    return number if number == number and abs(number) != float("inf") else None
 
 
 def _read(headers: Mapping[str, str]) -> tuple[int | None, int | None, float | None]:

@@ -17,7 +17,9 @@ from ._constants import RETRY_STATUSES
 from ._hooks import Call
 from ._redact import redact
 from .exceptions import (
+    AmbiguousWriteError,
     AuthenticationError,
+    MethodNotAllowedError,
     NetworkError,
     NotFoundError,
     OpenToCloseAPIError,
@@ -31,6 +33,7 @@ _STATUS_ERRORS: dict[int, type[OpenToCloseAPIError]] = {
     401: AuthenticationError,
     403: AuthenticationError,
     404: NotFoundError,
+    405: MethodNotAllowedError,
     422: ValidationError,
     429: RateLimitError,
 }
@@ -87,16 +90,29 @@ def error_from_response(
         cls = ServerError if status >= 500 else OpenToCloseAPIError
     if cls is ValidationError:
         return ValidationError(message, field_errors=field_errors, **common)
+    if cls is MethodNotAllowedError:
+        allowed = tuple(
+            verb.strip().upper() for verb in headers.get("allow", "").split(",") if verb.strip()
+        )
+        if allowed:
+            message = f"{message}; the path allows {', '.join(allowed)}"
+        return MethodNotAllowedError(message, allowed=allowed, **common)
     if cls is RateLimitError:
         retry_after = parse_retry_after(headers.get("retry-after"))
         return RateLimitError(message, retry_after=retry_after, **common)
     return cls(message, **common)
 
 
-def network_error(call: Call, exc: BaseException) -> NetworkError:
-    """A failure below HTTP (refused, reset, timed out) as a :class:`NetworkError`."""
+def network_error(call: Call, exc: BaseException, *, sent: bool = True) -> NetworkError:
+    """A failure below HTTP (refused, reset, timed out) as a :class:`NetworkError`.
+
+    ``sent`` is False only when the request surely never reached the server (no
+    connection was made); a create is retried then even without server idempotency.
+    """
     detail = redact(str(exc)) or type(exc).__name__
-    return NetworkError(f"{type(exc).__name__}: {detail}", method=call.method, endpoint=call.path)
+    error = NetworkError(f"{type(exc).__name__}: {detail}", method=call.method, endpoint=call.path)
+    error.request_sent = sent
+    return error
 
 
 def decode_success(call: Call, status: int, body: bytes) -> Any:
@@ -115,17 +131,51 @@ def decode_success(call: Call, status: int, body: bytes) -> Any:
         ) from None
 
 
-def is_retryable(call: Call, error: OpenToCloseAPIError) -> bool:
+def surely_unprocessed(error: OpenToCloseAPIError) -> bool:
+    """Whether the server surely did not act on the request: no connection, or a 429."""
+    if isinstance(error, NetworkError):
+        return not error.request_sent
+    return error.status_code == 429
+
+
+def is_retryable(call: Call, error: OpenToCloseAPIError, retry_posts: str = "safe") -> bool:
     """Whether another attempt is safe and may help.
 
-    A POST is retried only with an idempotency key: without one, a lost answer could hide
-    a committed create, and a retry would make a duplicate.
+    A POST is retried only when the server surely did not act on it, unless
+    ``retry_posts="always"`` says the server honours the ``Idempotency-Key`` every
+    create carries: otherwise a lost answer could hide a committed create, and a retry
+    would make a duplicate.
     """
-    if call.method == "POST" and call.idempotency_key is None:
-        return False
+    if call.method == "POST":
+        if call.idempotency_key is None:
+            return False
+        if retry_posts != "always" and not surely_unprocessed(error):
+            return False
     if isinstance(error, NetworkError):
         return True
     return error.status_code in RETRY_STATUSES
+
+
+def ambiguous_write(
+    call: Call, error: OpenToCloseAPIError, retry_posts: str
+) -> OpenToCloseAPIError:
+    """The error to raise for a failed call: a create whose answer may have been lost
+    becomes :class:`AmbiguousWriteError`, anything else stays as it is."""
+    if call.method != "POST" or retry_posts == "always" or surely_unprocessed(error):
+        return error
+    if not isinstance(error, NetworkError) and (error.status_code or 0) < 500:
+        return error  # refused (4xx): nothing was made
+    return AmbiguousWriteError(
+        f"{call.method} {call.path} may have been processed: {type(error).__name__} "
+        f"({error.message}). The API is not known to honour Idempotency-Key, so it was not "
+        "sent again: look for the record before creating it again, or pass "
+        "retry_posts='always' if this server honours the key",
+        cause=error,
+        status_code=error.status_code,
+        response_data=error.response_data,
+        method=call.method,
+        endpoint=call.path,
+    )
 
 
 def backoff_delay(attempt: int, backoff: float, cap: float) -> float:

@@ -25,6 +25,7 @@ from ._hooks import Call, Hook
 from ._optional import require
 from ._pacing import Pacer
 from ._policy import (
+    ambiguous_write,
     backoff_delay,
     decode_success,
     error_from_response,
@@ -78,7 +79,11 @@ class _Base:
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
         self.hooks: list[Hook] = []
-        self.pacer = Pacer()
+        self.pacer = Pacer(settings.rate_limit)
+        # Learned from the server, per path template: the verb an update takes (a 405's
+        # ``Allow``), and the most records a page of a list holds (its clamp on ``limit``).
+        self.update_verbs: dict[str, str] = {}
+        self.page_caps: dict[str, int] = {}
         self._base_url = settings.base_url
         # The query string is built here rather than by the HTTP library: it saves httpx2 a
         # second parse of every URL, and the key's encoding is done once.
@@ -130,7 +135,10 @@ class _Base:
             hook.on_request(call)
         started = time.perf_counter()
         while True:
-            while (wait := pacer.reserve(settings.max_retry_delay)) > 0:
+            spaced = False
+            while (wait := pacer.reserve(settings.max_retry_delay, spaced)) != 0:
+                if wait < 0:
+                    spaced, wait = True, -wait
                 yield wait
             reply = yield call
             assert reply is not None
@@ -154,6 +162,7 @@ class _Base:
             )
             delay = self._retry_delay(call, error, retry_after)
             if delay is None:
+                error = ambiguous_write(call, error, settings.retry_posts)
                 elapsed = time.perf_counter() - started
                 for hook in hooks:
                     hook.on_error(call, error, elapsed)
@@ -181,11 +190,21 @@ class _Base:
         settings = self.settings
         if retry_after is not None and retry_after > settings.max_retry_delay:
             return None  # the server asks for longer than we may wait: raise at once
-        if call.attempt >= settings.max_retries or not is_retryable(call, error):
+        if call.attempt >= settings.max_retries or not is_retryable(
+            call, error, settings.retry_posts
+        ):
             return None
         if retry_after is not None:
             return retry_after
         return backoff_delay(call.attempt, settings.retry_backoff, settings.max_retry_delay)
+
+
+_UNSENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
+
+
+def _unsent(exc: Exception) -> bool:
+    """Whether httpx2 failed before the request could reach the server."""
+    return isinstance(exc, _UNSENT)
 
 
 class SyncTransport(_Base):
@@ -226,7 +245,7 @@ class SyncTransport(_Base):
         try:
             response = self._http.request(call.method, url, json=call.json, headers=headers)
         except httpx2.TransportError as exc:
-            return Reply(0, None, b"", network_error(call, exc))
+            return Reply(0, None, b"", network_error(call, exc, sent=not _unsent(exc)))
         return Reply(response.status_code, response.headers, response.content)
 
     def close(self) -> None:
@@ -287,7 +306,7 @@ class AsyncTransport(_Base):
         try:
             response = await self._http.request(call.method, url, json=call.json, headers=headers)
         except httpx2.TransportError as exc:
-            return Reply(0, None, b"", network_error(call, exc))
+            return Reply(0, None, b"", network_error(call, exc, sent=not _unsent(exc)))
         return Reply(response.status_code, response.headers, response.content)
 
     async def _send_aiohttp(self, call: Call) -> Reply:
@@ -306,7 +325,8 @@ class AsyncTransport(_Base):
                 body = await response.read()
                 return Reply(response.status, response.headers, body)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            return Reply(0, None, b"", network_error(call, exc))
+            unsent = isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+            return Reply(0, None, b"", network_error(call, exc, sent=not unsent))
 
     async def aclose(self) -> None:
         if self._session is not None:

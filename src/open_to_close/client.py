@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -12,12 +13,14 @@ from . import _constants as C
 from ._hooks import Hook
 from ._transport import AsyncTransport, HttpBackend, SyncTransport
 from .config import (
+    LIVE_SETTINGS,
     ClientSettings,
     build_settings,
     environment_settings,
     file_settings,
     secret_settings,
 )
+from .property_fields import AsyncPropertyFields, PropertyFields
 from .resources.agents import Agents, AsyncAgents
 from .resources.contacts import AsyncContacts, Contacts
 from .resources.properties import AsyncProperties, Properties
@@ -86,7 +89,7 @@ class _ClientBase:
         return f"{type(self).__name__}(base_url={self.settings.base_url!r}, api_key='***')"
 
 
-_SETTING_NAMES = ("timeout", "max_retries", "retry_backoff", "max_retry_delay")
+_SETTING_NAMES = ("timeout", "max_retries", "retry_backoff", "max_retry_delay", *LIVE_SETTINGS)
 
 
 def _settings_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -110,6 +113,12 @@ class OpenToCloseAPI(_ClientBase):
         max_retries: int = C.DEFAULT_MAX_RETRIES,
         retry_backoff: float = C.DEFAULT_RETRY_BACKOFF,
         max_retry_delay: float = C.DEFAULT_MAX_RETRY_DELAY,
+        team_member_id: int | None = None,
+        time_zone_id: int | None = None,
+        rate_limit: str | float | None = None,
+        field_aliases: Mapping[str, str] | None = None,
+        status_map: Mapping[str, str] | None = None,
+        retry_posts: str | None = None,
         settings: ClientSettings | None = None,
         http_client: httpx2.Client | None = None,
     ) -> None:
@@ -120,12 +129,19 @@ class OpenToCloseAPI(_ClientBase):
             max_retries=max_retries,
             retry_backoff=retry_backoff,
             max_retry_delay=max_retry_delay,
+            team_member_id=team_member_id,
+            time_zone_id=time_zone_id,
+            rate_limit=rate_limit,
+            field_aliases=field_aliases,
+            status_map=status_map,
+            retry_posts=retry_posts,
         )
         self._transport: SyncTransport = SyncTransport(self.settings, http_client)
         transport = self._transport
         self.agents = Agents(transport)
         self.contacts = Contacts(transport)
-        self.properties = Properties(transport)
+        self.property_fields = PropertyFields(transport)
+        self.properties = Properties(transport, self.property_fields)
         self.teams = Teams(transport)
         self.users = Users(transport)
         self.tags = Tags(transport)
@@ -167,6 +183,12 @@ class AsyncOpenToCloseAPI(_ClientBase):
         max_retries: int = C.DEFAULT_MAX_RETRIES,
         retry_backoff: float = C.DEFAULT_RETRY_BACKOFF,
         max_retry_delay: float = C.DEFAULT_MAX_RETRY_DELAY,
+        team_member_id: int | None = None,
+        time_zone_id: int | None = None,
+        rate_limit: str | float | None = None,
+        field_aliases: Mapping[str, str] | None = None,
+        status_map: Mapping[str, str] | None = None,
+        retry_posts: str | None = None,
         settings: ClientSettings | None = None,
         http_backend: HttpBackend = "httpx2",
         http_client: httpx2.AsyncClient | None = None,
@@ -178,12 +200,19 @@ class AsyncOpenToCloseAPI(_ClientBase):
             max_retries=max_retries,
             retry_backoff=retry_backoff,
             max_retry_delay=max_retry_delay,
+            team_member_id=team_member_id,
+            time_zone_id=time_zone_id,
+            rate_limit=rate_limit,
+            field_aliases=field_aliases,
+            status_map=status_map,
+            retry_posts=retry_posts,
         )
         self._transport: AsyncTransport = AsyncTransport(self.settings, http_backend, http_client)
         transport = self._transport
         self.agents = AsyncAgents(transport)
         self.contacts = AsyncContacts(transport)
-        self.properties = AsyncProperties(transport)
+        self.property_fields = AsyncPropertyFields(transport)
+        self.properties = AsyncProperties(transport, self.property_fields)
         self.teams = AsyncTeams(transport)
         self.users = AsyncUsers(transport)
         self.tags = AsyncTags(transport)

@@ -10,9 +10,9 @@ import math
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _constants as C
@@ -36,7 +36,26 @@ _FILE_KEYS: dict[str, tuple[type, ...]] = {
     "max_retries": (int,),
     "retry_backoff": (int, float),
     "max_retry_delay": (int, float),
+    "team_member_id": (int,),
+    "time_zone_id": (int,),
+    "rate_limit": (str, int, float),
+    "field_aliases": (dict,),
+    "status_map": (dict,),
+    "retry_posts": (str,),
 }
+
+RetryPosts = Literal["safe", "always"]
+RETRY_POSTS: tuple[RetryPosts, ...] = ("safe", "always")
+
+# The live-model settings, and the environment variable each may come from.
+LIVE_SETTINGS = (
+    "team_member_id",
+    "time_zone_id",
+    "rate_limit",
+    "field_aliases",
+    "status_map",
+    "retry_posts",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +68,12 @@ class ClientSettings:
     max_retries: int = C.DEFAULT_MAX_RETRIES
     retry_backoff: float = C.DEFAULT_RETRY_BACKOFF
     max_retry_delay: float = C.DEFAULT_MAX_RETRY_DELAY
+    team_member_id: int | None = None  # None: the first member of the first team
+    time_zone_id: int = C.DEFAULT_TIME_ZONE_ID
+    rate_limit: float | None = None  # requests per second; None: headers, else 429s
+    field_aliases: Mapping[str, str] = field(default_factory=dict)
+    status_map: Mapping[str, str] = field(default_factory=dict)
+    retry_posts: RetryPosts = "safe"
 
 
 def normalize_base_url(url: str, *, setting: str = "base_url") -> str:
@@ -93,8 +118,19 @@ def build_settings(
     retry_backoff: float = C.DEFAULT_RETRY_BACKOFF,
     max_retry_delay: float = C.DEFAULT_MAX_RETRY_DELAY,
     key_source: str = C.API_KEY_ENV,
+    team_member_id: int | str | None = None,
+    time_zone_id: int | str | None = None,
+    rate_limit: str | float | None = None,
+    field_aliases: Mapping[str, str] | str | None = None,
+    status_map: Mapping[str, str] | str | None = None,
+    retry_posts: str | None = None,
 ) -> ClientSettings:
-    """Validate client settings; missing values come from the environment, then defaults."""
+    """Validate client settings; missing values come from the environment, then defaults.
+
+    The live-model settings (``team_member_id``, ``time_zone_id``, ``rate_limit``,
+    ``field_aliases``, ``status_map``, ``retry_posts``) fall back to
+    ``OPEN_TO_CLOSE_<NAME>``; the two maps there are JSON objects.
+    """
     if api_key is None:
         api_key = os.environ.get(C.API_KEY_ENV)
     if isinstance(api_key, str):
@@ -113,7 +149,85 @@ def build_settings(
         max_retries=int(_number("max_retries", max_retries, minimum=0, integer=True)),
         retry_backoff=float(_number("retry_backoff", retry_backoff, minimum=0)),
         max_retry_delay=float(_number("max_retry_delay", max_retry_delay, minimum=0)),
+        team_member_id=_optional_id("team_member_id", _env("team_member_id", team_member_id)),
+        time_zone_id=_optional_id("time_zone_id", _env("time_zone_id", time_zone_id))
+        or C.DEFAULT_TIME_ZONE_ID,
+        rate_limit=parse_rate(_env("rate_limit", rate_limit)),
+        field_aliases=_name_map("field_aliases", _env("field_aliases", field_aliases)),
+        status_map=_name_map("status_map", _env("status_map", status_map)),
+        retry_posts=_retry_posts(_env("retry_posts", retry_posts)),
     )
+
+
+def _env(name: str, value: Any) -> Any:
+    """``value``, else the ``OPEN_TO_CLOSE_<NAME>`` environment variable (or None)."""
+    if value is not None:
+        return value
+    return os.environ.get(f"{C.ENV_PREFIX}{name.upper()}") or None
+
+
+def _optional_id(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{name} must be a positive whole number (an id); got {value!r}")
+    return value
+
+
+_RATE_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0}
+
+
+def parse_rate(value: Any) -> float | None:
+    """``"60/m"``, ``"1/s"`` or a number of requests per second (None: no setting)."""
+    if value is None:
+        return None
+    rate: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        rate = float(value)
+    elif isinstance(value, str):
+        count, _, unit = value.strip().partition("/")
+        try:
+            number = float(count)
+        except ValueError:
+            number = math.nan
+        per = _RATE_UNITS.get(unit.strip().lower(), math.nan) if unit else 1.0
+        rate = number / per
+    if rate is None or not math.isfinite(rate) or rate <= 0:
+        raise ConfigurationError(
+            f"rate_limit must be like '60/m', '1/s' or a positive number of requests per "
+            f"second; got {value!r}"
+        )
+    return rate
+
+
+def _name_map(name: str, value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ConfigurationError(
+                f'{name} must be a JSON object of names, e.g. {{"price": "listing_price"}}'
+            ) from None
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and k and isinstance(v, str) and v for k, v in value.items()
+    ):
+        raise ConfigurationError(f"{name} must map names to names (strings); got {value!r}")
+    return dict(value)
+
+
+def _retry_posts(value: Any) -> RetryPosts:
+    if value is None:
+        return "safe"
+    if value not in RETRY_POSTS:
+        raise ConfigurationError(
+            f"retry_posts must be 'safe' (retry a create only when it surely was not "
+            f"processed) or 'always' (the server honours Idempotency-Key); got {value!r}"
+        )
+    return value  # type: ignore[no-any-return]
 
 
 def environment_settings(name: str, **overrides: Any) -> ClientSettings:

@@ -6,9 +6,11 @@ Every error the API or the network can cause is an :class:`OpenToCloseAPIError`:
     ├── AuthenticationError      401, 403 (and a missing API key)
     ├── ValidationError          400, 422; field_errors: {field: reason}
     ├── NotFoundError            404
+    ├── MethodNotAllowedError    405; allowed: the verbs the ``Allow`` header names
     ├── RateLimitError           429; retry_after (seconds, or None)
     ├── ServerError              5xx
     ├── NetworkError             connect errors, timeouts, dropped connections
+    ├── AmbiguousWriteError      a create whose answer was lost: it may have been made
     └── ConfigurationError       bad settings (also a ValueError)
 
 ``endpoint`` is the path template (``/properties/{id}``) followed by the concrete path; it
@@ -21,8 +23,10 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AmbiguousWriteError",
     "AuthenticationError",
     "ConfigurationError",
+    "MethodNotAllowedError",
     "NetworkError",
     "NotFoundError",
     "OpenToCloseAPIError",
@@ -92,6 +96,14 @@ class NotFoundError(OpenToCloseAPIError):
     """The record does not exist (404)."""
 
 
+class MethodNotAllowedError(OpenToCloseAPIError):
+    """The path does not take this verb (405). ``allowed`` lists what ``Allow`` names."""
+
+    def __init__(self, message: str, *, allowed: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.allowed = allowed
+
+
 class RateLimitError(OpenToCloseAPIError):
     """Too many requests (429). ``retry_after`` is the server's wait in seconds, if given."""
 
@@ -105,7 +117,29 @@ class ServerError(OpenToCloseAPIError):
 
 
 class NetworkError(OpenToCloseAPIError):
-    """The request did not get an answer: connection refused or dropped, or a timeout."""
+    """The request did not get an answer: connection refused or dropped, or a timeout.
+
+    ``request_sent`` is False when no connection was made, so the server surely never
+    saw the request.
+    """
+
+    request_sent: bool = True
+
+
+class AmbiguousWriteError(OpenToCloseAPIError):
+    """A create (POST) got no usable answer after it may have reached the server.
+
+    The live API is not known to honour ``Idempotency-Key``, so sending it again could
+    make a second record. ``cause`` is the error that ended the attempt. Look for the
+    record (by a field you set, or among the newest properties) before creating it again,
+    or pass ``retry_posts="always"`` to a client whose server honours the key.
+    """
+
+    def __init__(
+        self, message: str, *, cause: OpenToCloseAPIError | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.cause = cause
 
 
 class ConfigurationError(OpenToCloseAPIError, ValueError):

@@ -21,6 +21,7 @@ from .flat import (
     ADDRESS,
     ALIAS_TYPES,
     DEFAULT_FIELD_ALIASES,
+    PROPERTY_RECORD_KEYS,
     STATUS,
     TITLE,
     FlatType,
@@ -85,8 +86,10 @@ class FieldTable:
 
     def __init__(self, fields: Iterable[FieldDef]) -> None:
         self._by_key: dict[str, FieldDef] = {}
+        self._by_id: dict[Any, FieldDef] = {}
         for field in fields:
             self._by_key.setdefault(field.key, field)
+            self._by_id.setdefault(field.id, field)
 
     @classmethod
     def parse(cls, answer: Any) -> FieldTable:
@@ -107,6 +110,9 @@ class FieldTable:
 
     def get(self, key: str) -> FieldDef | None:
         return self._by_key.get(key)
+
+    def by_id(self, field_id: Any) -> FieldDef | None:
+        return self._by_id.get(field_id)
 
     def keys(self) -> list[str]:
         return list(self._by_key)
@@ -240,6 +246,8 @@ class PropertyCodec:
         fields: list[Record] = []
         seen: dict[str, str] = {}
         for name, value in items.items():
+            if name in PROPERTY_RECORD_KEYS and name not in self.aliases:
+                continue  # the record's own keys, sent back by a read-modify-write
             key = self.aliases.get(name, name)
             field = self.table.get(key)
             if field is None:
@@ -257,6 +265,56 @@ class PropertyCodec:
             names = ", ".join(errors)
             raise ValidationError(f"Invalid property field(s): {names}", field_errors=errors)
         return fields
+
+    def written(self, answer: Mapping[str, Any], fields: list[Any]) -> Record:
+        """A write's answer, with the flat keys of what was written when the answer does
+        not hold the record (a create answers only ``{"id", "created"}``)."""
+        if isinstance(answer.get("field_values"), list):
+            return self.flatten(answer)
+        values = []
+        for sent in fields:
+            field = self.table.by_id(sent.get("id")) if isinstance(sent, dict) else None
+            if field is None:
+                continue
+            value = sent.get("value")
+            if field.type == "choice":
+                option = field.option(value)
+                value = option.title if option is not None else value
+            values.append({"key": field.key, "value": value})
+        view = self.flatten({"field_values": values})
+        out = dict(answer)
+        for name in self.aliases:
+            if name in view and name not in out:
+                out[name] = view[name]
+        return out
+
+    def matches(self, record: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
+        """Whether a flattened record has each ``name = value`` of ``filters`` (flat names
+        or field keys; case-insensitive, numbers by value)."""
+        values: dict[Any, Any] | None = None
+        for name, wanted in filters.items():
+            if name in record:
+                value = record[name]
+            else:
+                if values is None:
+                    raw = record.get("field_values") or []
+                    values = {v.get("key"): v.get("value") for v in raw if isinstance(v, dict)}
+                value = values.get(name)
+            if not _same(value, wanted):
+                return False
+        return True
+
+    def filters_of(self, params: Mapping[str, Any] | None) -> tuple[Record, Record]:
+        """``params`` split into what goes to the server and the filters on fields, which
+        the client applies (the live API has no known field filter)."""
+        server: Record = {}
+        local: Record = {}
+        for name, value in (params or {}).items():
+            if name in self.aliases or name in self.table:
+                local[name] = value
+            else:
+                server[name] = value
+        return server, local
 
     def _unknown(self, name: str) -> str:
         flat = ", ".join(sorted(n for n, k in self.aliases.items() if k in self.table))
@@ -296,11 +354,20 @@ class PropertyCodec:
         valid = [o.title for o in field.options]
         if self.aliases.get(STATUS) == field.key:
             valid = [*self.statuses, *valid]
-        return _raise(f"{value!r} is not an option of {field.key}; choose one of: {_listing(valid)}")
+        raise ValueError(
+            f"{value!r} is not an option of {field.key}; choose one of: {_listing(valid)}"
+        )
 
 
-def _raise(message: str) -> Any:
-    raise ValueError(message)
+def _same(value: Any, wanted: Any) -> bool:
+    if value == wanted:
+        return True
+    if value is None or wanted is None:
+        return False
+    try:
+        return float(value) == float(wanted)
+    except (TypeError, ValueError):
+        return normalize(str(value)) == normalize(str(wanted)) != ""
 
 
 def _check_number(value: Any, *, integer: bool) -> int | float:
@@ -313,14 +380,15 @@ def _check_number(value: Any, *, integer: bool) -> int | float:
         except ValueError:
             raise ValueError(f"must be a number; got {value!r}") from None
         if value is None:
-            return _raise("must be a number; got an empty string")
+            raise ValueError("must be a number; got an empty string")
     if isinstance(value, Decimal):
         value = float(value)
     if not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"must be a finite number; got {value!r}")
-    if integer and value != int(value):
+    number: int | float = value
+    if integer and number != int(number):
         raise ValueError(f"must be a whole number; got {value!r}")
-    return int(value) if integer or value == int(value) else value
+    return int(number) if integer or number == int(number) else number
 
 
 def _as_number(value: Any, *, integer: bool) -> Any:

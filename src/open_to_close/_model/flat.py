@@ -44,6 +44,26 @@ DEFAULT_ALIASES: tuple[Alias, ...] = (
 ALIAS_TYPES: dict[str, FlatType] = {a.name: a.type for a in DEFAULT_ALIASES}
 DEFAULT_FIELD_ALIASES: dict[str, str] = {a.name: a.key for a in DEFAULT_ALIASES}
 
+# Keys of the API's property record that are not fields: a record read and sent back
+# (read-modify-write) carries them, and a write skips them.
+PROPERTY_RECORD_KEYS: frozenset[str] = frozenset(
+    {
+        "id",
+        "created",
+        "created_at",
+        "updated_at",
+        "timezone",
+        "field_values",
+        "team_id",
+        "team_name",
+        "team_user_id",
+        "team_user_name",
+        "agent_id",
+        "agent_name",
+        "brokerage",
+    }
+)
+
 TITLE = "title"
 ADDRESS = "address"
 STATUS = "status"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from . import account as _account
 from . import cache as _cache
 from . import demo as _demo
 from . import queue as _queue
@@ -34,7 +35,7 @@ def _root(
 
 # Each command group lives in its own module with a ``register(app)`` function; heavy
 # imports happen inside the commands, so ``otc --help`` stays fast.
-for _module in (_cache, _demo, _queue, _sandbox, _serve, _sync, _webhooks):
+for _module in (_account, _cache, _demo, _queue, _sandbox, _serve, _sync, _webhooks):
     _module.register(app)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
-from ._base import AsyncResource, Id, Params, Record, SyncResource
 from .._model.resources import BY_ATTRIBUTE
+from ._base import AsyncResource, Id, Params, Record, SyncResource
 
 
 class PropertyTasks(SyncResource):

@@ -33,8 +33,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-from ..exceptions import ConfigurationError
 from .._model.flat import FLAT_STATUSES
+from ..exceptions import ConfigurationError
 
 __all__ = [
     "DEFAULT_STATUS_MAP",
