@@ -18,7 +18,7 @@ from .resources import RESOURCES
 
 FieldType = Literal["string", "number", "integer"]
 
-READ_ONLY: frozenset[str] = frozenset({"id", "property_id", "created_at", "updated_at"})
+READ_ONLY: frozenset[str] = frozenset({"id", "property_id", "created", "created_at", "updated_at"})
 """Set by the server; a body may carry them (read-modify-write) but they are ignored."""
 
 REFUSED: dict[str, dict[str, str]] = {

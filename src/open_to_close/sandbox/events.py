@@ -1,4 +1,4 @@
-"""The contract's webhook events, from the store's changes.
+"""The contract's webhook events, from the store's changes (the types: ``_model.events``).
 
 The store announces ``(change, record, previous)`` with the resource's singular name
 (``property.updated``, ``property_task.updated``, ...); :func:`events_for` turns that into
@@ -8,45 +8,50 @@ status moves, ``task.completed`` beside ``task.updated``, ``note.created``, ...
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-EVENT_TYPES = (
-    "property.created",
-    "property.updated",
-    "property.status_changed",
-    "property.deleted",
-    "task.created",
-    "task.updated",
-    "task.completed",
-    "note.created",
-    "document.created",
-    "contact.created",
-)
-EVENT_PATTERNS = ("*", *sorted({f"{t.split('.')[0]}.*" for t in EVENT_TYPES}), *EVENT_TYPES)
-_NOUNS = {"property_note": "note", "property_document": "document", "property_contact": "contact"}
+from .._model.events import DETAIL_NOUNS, EVENT_PATTERNS, EVENT_TYPES
+
+__all__ = ["EVENT_PATTERNS", "EVENT_TYPES", "check_events", "events_for"]
+
+Record = dict[str, Any]
+Flatten = Callable[[Record], Record]
+
+
+def _same(record: Record) -> Record:
+    return record
 
 
 def events_for(
-    change: str, record: dict[str, Any], previous: dict[str, Any] | None
-) -> list[tuple[str, dict[str, Any]]]:
-    """The contract's events for one store change: ``[(event_type, body fields), ...]``."""
+    change: str, record: Record, previous: Record | None, flatten: Flatten = _same
+) -> list[tuple[str, Record]]:
+    """The contract's events for one store change: ``[(event_type, body fields), ...]``.
+
+    ``flatten`` adds the guide's flat names to a property record (``status``,
+    ``address``, ...); the status change is read from them.
+    """
     kind, _, action = change.rpartition(".")
-    old_status = (previous or {}).get("status")
     if kind == "property":
+        flat = flatten(record)
         if action != "updated":
-            return [(f"property.{action}", {"property": record})]
-        out: list[tuple[str, dict[str, Any]]] = [("property.updated", {"property": record})]
-        if record.get("status") != old_status:
-            changed = {"property": record, "previous_status": old_status}
-            out.append(("property.status_changed", changed))
+            return [(f"property.{action}", {"property": flat})]
+        out: list[tuple[str, Record]] = [("property.updated", {"property": flat})]
+        old_status = flatten(previous or {}).get("status")
+        if flat.get("status") != old_status:
+            out.append(
+                ("property.status_changed", {"property": flat, "previous_status": old_status})
+            )
         return out
+    old_status = (previous or {}).get("status")
     if kind == "property_task" and action in ("created", "updated"):
-        task_events: list[tuple[str, dict[str, Any]]] = [(f"task.{action}", {"task": record})]
+        task_events: list[tuple[str, Record]] = [(f"task.{action}", {"task": record})]
         if action == "updated" and record.get("status") == "completed" != old_status:
             task_events.append(("task.completed", {"task": record, "previous_status": old_status}))
         return task_events
-    if kind in _NOUNS and action == "created":
-        return [(f"{_NOUNS[kind]}.created", {_NOUNS[kind]: record})]
+    noun = DETAIL_NOUNS.get(kind)
+    if noun is not None and action == "created":
+        return [(f"{noun}.created", {noun: record})]
     return []  # sub-records deleted along with their property, emails, top-level records
 
 

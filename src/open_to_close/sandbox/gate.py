@@ -70,7 +70,7 @@ class Endpoint:
         self.public = public
         self.fallback = fallback
         self.keys = {method: f"{method} {template}" for method in handlers}
-        allow = ", ".join(sorted(handlers)).encode()
+        allow = ", ".join(handlers).encode()
         self._not_allowed = error_reply(
             405, f"Method not allowed; use {allow.decode()}.", headers=((b"allow", allow),)
         )
@@ -88,7 +88,10 @@ class Endpoint:
                 return await send_reply(send, _UNAUTHORIZED)
             verdict = core.limiter.check(core.key_scope)
             if verdict is not None:
-                limits = verdict.headers()
+                # The live API sends no X-RateLimit-* header and no Retry-After; the
+                # sandbox does only with rate_limit_headers=True.
+                if core.rate_limit_headers:
+                    limits = verdict.headers()
                 if not verdict.allowed:
                     core.stats.rate_limited()
                     reply = error_reply(429, f"Rate limit of {core.limiter.rule} exceeded.")

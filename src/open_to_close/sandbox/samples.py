@@ -1,11 +1,12 @@
-"""Deterministic sample properties for ``seed=N``."""
+"""Deterministic sample properties for ``seed=N``, as the account's field values."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
 
-from .._model.schema import PROPERTY_STATUSES
+from .._model.codec import FieldTable
+from .._model.flat import DEFAULT_FIELD_ALIASES as KEYS
 
 _STREETS = ("Oak St", "Maple Ave", "Cedar Ln", "Pine Rd", "Elm Dr", "Birch Way", "Lake Blvd")
 _CITIES = (
@@ -15,28 +16,43 @@ _CITIES = (
     ("Boise", "ID", "837"),
     ("Raleigh", "NC", "276"),
 )
-_TYPES = ("single_family", "condo", "townhouse", "multi_family")
 
 
-def sample_properties(count: int, seed: int = 0) -> list[dict[str, Any]]:
-    """``count`` plausible properties; the same arguments give the same list."""
+def _titles(table: FieldTable, key: str) -> list[str]:
+    field = table.get(key)
+    return [o.title for o in field.options] if field is not None else []
+
+
+def sample_properties(count: int, table: FieldTable, seed: int = 0) -> list[dict[str, Any]]:
+    """``count`` plausible properties as {field key: value}; the same arguments give the
+    same list. Only keys the account has are set; a choice's value is an option title."""
     rng = random.Random(seed)
+    statuses = _titles(table, KEYS["status"])
+    types = _titles(table, KEYS["property_type"])
+    bedrooms = [t for t in _titles(table, KEYS["bedrooms"]) if t not in ("0", "N/A")]
+    baths = _titles(table, KEYS["bathrooms"])
+    client_types = _titles(table, KEYS["client_type"])
     out = []
-    for n in range(1, count + 1):
+    for _ in range(count):
         city, state, zip_prefix = rng.choice(_CITIES)
-        out.append(
-            {
-                "address": f"{rng.randint(100, 9999)} {rng.choice(_STREETS)}",
-                "city": city,
-                "state": state,
-                "zip_code": f"{zip_prefix}{rng.randint(0, 99):02d}",
-                "listing_price": rng.randrange(150_000, 1_500_000, 5_000),
-                "bedrooms": rng.randint(1, 6),
-                "bathrooms": rng.randint(2, 8) / 2,
-                "square_feet": rng.randrange(700, 5000, 10),
-                "property_type": rng.choice(_TYPES),
-                "status": rng.choice(PROPERTY_STATUSES[:4]),
-                "external_id": f"SAMPLE-{n:05d}",
-            }
-        )
+        address = f"{rng.randint(100, 9999)} {rng.choice(_STREETS)}"
+        values: dict[str, Any] = {
+            KEYS["title"]: address,
+            KEYS["address"]: address,
+            KEYS["city"]: city,
+            KEYS["state"]: state,
+            KEYS["zip_code"]: f"{zip_prefix}{rng.randint(0, 99):02d}",
+            KEYS["listing_price"]: rng.randrange(150_000, 1_500_000, 5_000),
+            KEYS["square_feet"]: str(rng.randrange(700, 5000, 10)),
+        }
+        for name, titles in (
+            ("status", statuses[:6]),
+            ("property_type", types),
+            ("bedrooms", bedrooms[:6]),
+            ("bathrooms", baths[:8]),
+            ("client_type", client_types),
+        ):
+            if titles:
+                values[KEYS[name]] = rng.choice(titles)
+        out.append({key: value for key, value in values.items() if key in table})
     return out

@@ -24,6 +24,10 @@ class SandboxServer:
         with SandboxServer(api_key="k", seed=3) as sb:
             client = OpenToCloseAPI(api_key=sb.api_key, base_url=sb.base_url)
 
+    By default it behaves as the live API (field-based properties, no idempotency keys,
+    429 without rate-limit headers); ``idempotency_keys=True`` and
+    ``rate_limit_headers=True`` turn those extensions on.
+
     ``stop()`` (or leaving the ``with`` block) stops serving and closes the database; an
     in-memory database starts empty if the server is started again.
     """
@@ -40,6 +44,8 @@ class SandboxServer:
         fault_rate: float = 0.0,
         latency_ms: float = 0,
         rate_limit: str | RateLimit | None = None,
+        idempotency_keys: bool = False,
+        rate_limit_headers: bool = False,
     ) -> None:
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, got {port!r}")
@@ -53,6 +59,8 @@ class SandboxServer:
             "fault_rate": fault_rate,
             "latency_ms": latency_ms,
             "rate_limit": rate_limit,
+            "idempotency_keys": idempotency_keys,
+            "rate_limit_headers": rate_limit_headers,
         }
         self.core = SandboxCore(**self._options)
         self.app: Starlette = build_app(self.core)
@@ -102,7 +110,8 @@ class SandboxServer:
 
     def reset(self) -> None:
         """Empty the data, idempotency keys, rate-limit windows, stats, webhook
-        subscriptions and the delivery log."""
+        subscriptions and the delivery log; the default team comes back and the
+        account's property fields (their ids) stay."""
         self.core.reset()
 
     # -- webhooks ------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """The sandbox's records in SQLite: one table, each record's JSON kept as sent to clients.
 
-Records of every resource share one table with a ``kind`` column; ``parent_id`` is the
-property of a sub-record (0 for top-level records, so every lookup is a plain indexed
-equality). ``data`` holds the record exactly as the API answers it, so a retrieve is one
-indexed query whose text goes straight to the socket.
+Records of every resource share one table with a ``kind`` column; ids count per kind (as
+on the live API, a team and a property may share an id). ``parent_id`` is the property
+of a sub-record (0 for top-level records, so every lookup is a plain indexed equality).
+``data`` holds the record exactly as the API answers it, so a retrieve is one indexed
+query whose text goes straight to the socket. ``meta`` keeps what belongs to the
+database rather than to a record: the account's drawn property fields.
 
 Every committed change is announced to :attr:`Store.listeners` as
 ``listener(event_type, record, previous)`` with ``event_type`` like ``property.created``,
@@ -32,15 +34,19 @@ ChangeListener = Callable[[str, dict[str, Any], dict[str, Any] | None], None]
 Event = tuple[str, dict[str, Any], dict[str, Any] | None]
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+CREATE TABLE IF NOT EXISTS objects (
+    row INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
+    id INTEGER NOT NULL,
     parent_id INTEGER NOT NULL,
     updated_at TEXT NOT NULL,
     data TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS records_by_parent ON records (kind, parent_id, id);
-CREATE INDEX IF NOT EXISTS records_by_change ON records (kind, parent_id, updated_at);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_by_id ON objects (kind, id);
+CREATE INDEX IF NOT EXISTS objects_by_parent ON objects (kind, parent_id, id);
+CREATE INDEX IF NOT EXISTS objects_by_change ON objects (kind, parent_id, updated_at);
+CREATE TABLE IF NOT EXISTS sequences (kind TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency (
     scope TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -51,13 +57,19 @@ CREATE TABLE IF NOT EXISTS idempotency (
 ) WITHOUT ROWID;
 """
 
-_GET = "SELECT data FROM records WHERE id = ? AND kind = ? AND parent_id = ?"
+_GET = "SELECT data FROM objects WHERE kind = ? AND id = ? AND parent_id = ?"
 _LIST = (
-    "SELECT data FROM records WHERE kind = ? AND parent_id = ? AND updated_at > ?"
+    "SELECT data FROM objects WHERE kind = ? AND parent_id = ? AND updated_at > ?"
     " ORDER BY id LIMIT ? OFFSET ?"
 )
-_SCAN = "SELECT data FROM records WHERE kind = ? AND parent_id = ? AND updated_at > ? ORDER BY id"
-_NEXT_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'records'"
+_SCAN = "SELECT data FROM objects WHERE kind = ? AND parent_id = ? AND updated_at > ? ORDER BY id"
+_NEXT_ID = "SELECT last FROM sequences WHERE kind = ?"
+_OLD_SCHEMA = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'"
+
+Build = Callable[[int, str], dict[str, Any]]
+"""Makes a new record from its id and the write's timestamp."""
+Change = Callable[[dict[str, Any], str], dict[str, Any]]
+"""Makes the updated record from the stored one and the write's timestamp."""
 
 
 def dump(record: dict[str, Any]) -> str:
@@ -103,11 +115,18 @@ class Store:
             conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
         except sqlite3.Error as exc:
             raise ValueError(f"can't open the sandbox database {self.path!r}: {exc}") from None
+        if conn.execute(_OLD_SCHEMA).fetchone() is not None:
+            conn.close()
+            raise ValueError(
+                f"the sandbox database {self.path!r} was made by an older sandbox (flat "
+                "properties) and can't be served as the live API's field-based records; "
+                "give a new file"
+            )
         if self.path:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(_SCHEMA)
-        newest = conn.execute("SELECT MAX(updated_at) FROM records").fetchone()[0]
+        newest = conn.execute("SELECT MAX(updated_at) FROM objects").fetchone()[0]
         if newest:
             self.clock.advance_to(parse_micros(newest))
         self._conn = conn
@@ -148,7 +167,7 @@ class Store:
 
     def get_raw(self, kind: str, record_id: int, parent_id: int = 0) -> str | None:
         with self._lock:
-            row = self.conn.execute(_GET, (record_id, kind, parent_id)).fetchone()
+            row = self.conn.execute(_GET, (kind, record_id, parent_id)).fetchone()
         return None if row is None else str(row[0])
 
     def get(self, kind: str, record_id: int, parent_id: int = 0) -> dict[str, Any] | None:
@@ -168,16 +187,26 @@ class Store:
             rows = self.conn.execute(_SCAN, (kind, parent_id, since)).fetchall()
         return [str(row[0]) for row in rows]
 
+    def meta(self, name: str) -> str | None:
+        with self._lock:
+            row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self._lock, self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
+
     # -- writes --------------------------------------------------------------------------
 
-    def create(
+    def insert(
         self,
         kind: str,
-        fields: dict[str, Any],
+        build: Build,
         parent_id: int = 0,
         remember: Remember | None = None,
+        answer: Callable[[dict[str, Any]], str] = dump,
     ) -> str | Remembered:
-        """Insert a record and return its JSON.
+        """Insert the record ``build(id, now)`` makes; the create's answer, ``answer(record)``.
 
         With ``remember``, a key already used answers its stored result instead (the
         caller compares fingerprints); looking it up under the write lock means two
@@ -191,21 +220,19 @@ class Store:
                 ).fetchone()
                 if row is not None:
                     return Remembered(row[0], row[1], row[2])
-            row = conn.execute(_NEXT_ID).fetchone()
+            row = conn.execute(_NEXT_ID, (kind,)).fetchone()
             record_id = (row[0] if row else 0) + 1
             now = self.clock.now()
-            record: dict[str, Any] = {"id": record_id}
-            if parent_id:
-                record["property_id"] = parent_id
-            record.update(fields)
-            record["created_at"] = now
-            record["updated_at"] = now
-            text = dump(record)
+            record = build(record_id, now)
             conn.execute(
-                "INSERT INTO records (id, kind, parent_id, updated_at, data)"
+                "INSERT INTO objects (kind, id, parent_id, updated_at, data)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (record_id, kind, parent_id, now, text),
+                (kind, record_id, parent_id, now, dump(record)),
             )
+            conn.execute(
+                "INSERT OR REPLACE INTO sequences (kind, last) VALUES (?, ?)", (kind, record_id)
+            )
+            text = answer(record)
             if remember is not None:
                 conn.execute(
                     "INSERT INTO idempotency (scope, key, fingerprint, status, body)"
@@ -215,24 +242,35 @@ class Store:
         self._announce([(f"{BY_ATTRIBUTE[kind].singular}.created", record, None)])
         return text
 
+    def create(
+        self,
+        kind: str,
+        fields: dict[str, Any],
+        parent_id: int = 0,
+        remember: Remember | None = None,
+    ) -> str | Remembered:
+        """Insert a flat record (``id``, ``property_id``, fields, ``created_at``,
+        ``updated_at``) and return its JSON."""
+        return self.insert(kind, stamped(fields, parent_id), parent_id, remember)
+
     def update(
-        self, kind: str, record_id: int, fields: dict[str, Any], parent_id: int = 0
+        self, kind: str, record_id: int, change: Change | dict[str, Any], parent_id: int = 0
     ) -> str | None:
-        """Merge ``fields`` into a record; its JSON, or None if there is no such record."""
+        """Apply ``change`` (a function of the record, or flat fields to merge) to a
+        record; its JSON, or None if there is no such record."""
+        if isinstance(change, dict):
+            change = merged(change)
         with self._lock, self._write() as conn:
-            row = conn.execute(_GET, (record_id, kind, parent_id)).fetchone()
+            row = conn.execute(_GET, (kind, record_id, parent_id)).fetchone()
             if row is None:
                 return None
             previous: dict[str, Any] = json.loads(row[0])
-            record = {**previous, **fields}
             now = self.clock.now()
-            record["updated_at"] = now
-            # Merged fields land before the stamps; keep the stamps last for readability.
-            record["created_at"] = record.pop("created_at")
-            record["updated_at"] = record.pop("updated_at")
+            record = change(previous, now)
             text = dump(record)
             conn.execute(
-                "UPDATE records SET updated_at = ?, data = ? WHERE id = ?", (now, text, record_id)
+                "UPDATE objects SET updated_at = ?, data = ? WHERE kind = ? AND id = ?",
+                (now, text, kind, record_id),
             )
         self._announce([(f"{BY_ATTRIBUTE[kind].singular}.updated", record, previous)])
         return text
@@ -241,26 +279,59 @@ class Store:
         """Delete a record (and a property's sub-records); False if there was none."""
         events: list[Event] = []
         with self._lock, self._write() as conn:
-            row = conn.execute(_GET, (record_id, kind, parent_id)).fetchone()
+            row = conn.execute(_GET, (kind, record_id, parent_id)).fetchone()
             if row is None:
                 return False
             if kind == "properties":
                 children = conn.execute(
-                    "SELECT kind, data FROM records WHERE parent_id = ? ORDER BY id", (record_id,)
+                    "SELECT kind, data FROM objects WHERE parent_id = ? AND kind != ? ORDER BY row",
+                    (record_id, kind),
                 ).fetchall()
-                conn.execute("DELETE FROM records WHERE parent_id = ?", (record_id,))
+                conn.execute(
+                    "DELETE FROM objects WHERE parent_id = ? AND kind != ?", (record_id, kind)
+                )
                 for child_kind, data in children:
                     child = json.loads(data)
                     events.append((f"{BY_ATTRIBUTE[child_kind].singular}.deleted", child, child))
-            conn.execute("DELETE FROM records WHERE id = ?", (record_id,))
+            conn.execute("DELETE FROM objects WHERE kind = ? AND id = ?", (kind, record_id))
         previous = json.loads(row[0])
         events.insert(0, (f"{BY_ATTRIBUTE[kind].singular}.deleted", previous, previous))
         self._announce(events)
         return True
 
     def clear(self) -> None:
-        """Forget every record and idempotency key; ids start again at 1."""
+        """Forget every record and idempotency key; ids start again at 1. ``meta`` stays."""
         with self._lock, self._write() as conn:
-            conn.execute("DELETE FROM records")
+            conn.execute("DELETE FROM objects")
             conn.execute("DELETE FROM idempotency")
-            conn.execute("DELETE FROM sqlite_sequence WHERE name = 'records'")
+            conn.execute("DELETE FROM sequences")
+
+
+def stamped(fields: dict[str, Any], parent_id: int = 0) -> Build:
+    """A flat record's builder: ``id``, ``property_id``, the fields, then the stamps."""
+
+    def build(record_id: int, now: str) -> dict[str, Any]:
+        record: dict[str, Any] = {"id": record_id}
+        if parent_id:
+            record["property_id"] = parent_id
+        record.update(fields)
+        record["created_at"] = now
+        record["updated_at"] = now
+        return record
+
+    return build
+
+
+def merged(fields: dict[str, Any]) -> Change:
+    """A flat record's update: merge ``fields``; a record with stamps gets a new
+    ``updated_at``, and the stamps stay last for readability."""
+
+    def change(previous: dict[str, Any], now: str) -> dict[str, Any]:
+        record = {**previous, **fields}
+        if "updated_at" in record:
+            record["created_at"] = record.pop("created_at", now)
+            record.pop("updated_at")
+            record["updated_at"] = now
+        return record
+
+    return change

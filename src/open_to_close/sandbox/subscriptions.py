@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from .events import EVENT_PATTERNS
-from .handlers import Handler, _ident
+from .handlers import Handler, ident
 from .openapi import JSON, _json, _ref, _responses
 from .validation import parse_object
 from .webhooks import (
@@ -40,7 +40,7 @@ class SubscriptionHandlers:
         ]
 
     def _id(self, call: Call) -> int:
-        subscription_id = _ident(call.path_params.get("id"))
+        subscription_id = ident(call.path_params.get("id"))
         if subscription_id is None or self.dispatcher.subscription(subscription_id) is None:
             raise ApiError(404, "Webhook subscription not found.")
         return subscription_id

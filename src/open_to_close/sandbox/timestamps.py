@@ -76,3 +76,15 @@ def parse_since(text: str) -> str:
         raise ValueError(
             "modified_since must be an ISO 8601 date-time, e.g. 2024-05-01T12:00:00Z"
         ) from None
+
+
+def plain_seconds(stamp: str) -> str:
+    """``2025-05-22T05:01:56.123456Z`` -> ``2025-05-22 05:01:56``: a live property's
+    ``created``."""
+    return f"{stamp[:10]} {stamp[11:19]}"
+
+
+def plain_micros(stamp: str) -> str:
+    """``2025-06-04T01:18:07.797121Z`` -> ``2025-06-04 01:18:07.797121``: the ``date`` of a
+    live contact's ``created``."""
+    return f"{stamp[:10]} {stamp[11:26]}"

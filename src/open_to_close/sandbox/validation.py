@@ -6,10 +6,11 @@ import json
 import math
 from typing import Any
 
-from .._model.schema import BY_NAME, FIELDS, READ_ONLY
+from .._model.schema import BY_NAME, FIELDS, READ_ONLY, REFUSED
 from .wire import ApiError
 
-_NOT_OBJECT = "The request body must be a JSON object."
+BAD_REQUEST = "Bad request"
+_NOT_OBJECT = "Bad request: the body must be a JSON object."
 
 
 def _finite(text: str) -> float:
@@ -36,19 +37,22 @@ def parse_object(body: bytes) -> dict[str, Any]:
 
 
 def clean_fields(kind: str, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """The storable fields of ``body``, or :class:`ApiError` (422) naming each bad one.
+    """The storable fields of ``body``, or :class:`ApiError` (400) naming each bad one.
 
     Known fields are type-checked; unknown fields are kept when their value is a scalar,
     because users sync custom fields through the API.
     """
     known = BY_NAME[kind]
+    refused = REFUSED.get(kind, {})
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for name, value in body.items():
         if name in READ_ONLY:
             continue
         field = known.get(name)
-        if field is not None:
+        if name in refused:
+            reason: str | None = refused[name]
+        elif field is not None:
             reason = field.problem(value)
         elif isinstance(value, dict | list):
             reason = "custom fields must be a string, number, boolean or null"
@@ -63,5 +67,5 @@ def clean_fields(kind: str, body: dict[str, Any], *, creating: bool) -> dict[str
             if field.required and field.name not in body:
                 errors[field.name] = "is required"
     if errors:
-        raise ApiError(422, "The request has invalid fields.", errors)
+        raise ApiError(400, BAD_REQUEST, errors)
     return clean

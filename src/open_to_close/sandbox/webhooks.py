@@ -29,7 +29,7 @@ import httpx2
 
 from .._version import __version__
 from ..webhooks.signatures import sign_headers
-from .events import check_events, events_for
+from .events import Flatten, check_events, events_for
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,9 @@ class Delivery:
 class WebhookDispatcher:
     """Subscriptions, the delivery queue and its threads, and the delivery log."""
 
-    def __init__(self, secret: str | None = None) -> None:
+    def __init__(self, secret: str | None = None, flatten: Flatten | None = None) -> None:
         self.secret = secret
+        self.flatten = flatten
         self._cond = threading.Condition()
         self._subs: dict[int, Subscription] = {}
         self._log: deque[Delivery] = deque(maxlen=LOG_SIZE)
@@ -199,7 +200,12 @@ class WebhookDispatcher:
         """The store listener: queue a delivery per event and subscriber; never blocks."""
         if not self._subs:
             return
-        for event_type, fields in events_for(change, record, previous):
+        found = (
+            events_for(change, record, previous)
+            if self.flatten is None
+            else events_for(change, record, previous, self.flatten)
+        )
+        for event_type, fields in found:
             event_id = "evt_" + secrets.token_hex(12)
             body = json.dumps(
                 {"id": event_id, "event_type": event_type, "created_at": _now(), **fields},
