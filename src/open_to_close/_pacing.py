@@ -29,20 +29,23 @@ from collections.abc import Mapping
 _RESET_MARGIN = 0.005
 # When the new window's budget is unknown and used up, look again this often.
 _PROBE_INTERVAL = 0.01
-# Header-less 429s: the pace is what got through in this many seconds, a little less.
-_OBSERVE_SECONDS = 2.0
+# Header-less 429s: the pace is what got through in the last second, a little less (the
+# live limit is about 1 request/s), but one burst of 429s never more than halves it.
+_OBSERVE_SECONDS = 1.0
 _BACK_OFF = 0.9
+_SETTLE_SECONDS = 0.5  # 429s this soon after an adjustment belong to the same burst
 # Each answer that is not a 429 raises a learned pace by this share...
-_SPEED_UP = 0.02
+_SPEED_UP = 0.01
 # ... and pacing stops once the pace is this many times what was refused.
 _RELEASE_FACTOR = 8.0
-_MIN_RATE = 0.05  # never slower than one request in 20 s on our own account
+_MIN_RATE = 0.2  # never slower than one request in 5 s on our own account
 
 
 class Pacer:
     __slots__ = (
         "_budget",
         "_fixed",
+        "_adjusted_at",
         "_hold_until",
         "_in_flight",
         "_learned",
@@ -67,6 +70,7 @@ class Pacer:
         self._refused_at: float | None = None  # the pace at which the server said 429
         self._next_slot = 0.0  # monotonic time the next spaced request may start
         self._hold_until = 0.0  # monotonic: a Retry-After without headers
+        self._adjusted_at = -1e9  # monotonic time of the last slow-down
         self._passed: deque[float] = deque(maxlen=4096)  # monotonic times of answers
 
     @property
@@ -163,13 +167,17 @@ class Pacer:
         retry_after = _number(headers.get("retry-after"))
         if retry_after is not None and retry_after > 0:
             self._hold_until = max(self._hold_until, now + retry_after)
-        since = now - _OBSERVE_SECONDS
-        passed = sum(1 for t in self._passed if t > since)
-        observed = max(_MIN_RATE, _BACK_OFF * passed / _OBSERVE_SECONDS)
         current = self.rate
-        self._learned = observed if current is None else max(_MIN_RATE, min(current, observed))
-        self._refused_at = self._learned / _BACK_OFF
-        self._next_slot = max(self._next_slot, now + 1.0 / self._learned)
+        if current is None or now - self._adjusted_at >= _SETTLE_SECONDS:
+            since = now - _OBSERVE_SECONDS
+            passed = sum(1 for t in self._passed if t > since)
+            observed = _BACK_OFF * passed / _OBSERVE_SECONDS
+            if current is not None:
+                observed = min(current, max(observed, current / 2))
+            self._learned = max(_MIN_RATE, observed)
+            self._refused_at = self._learned / _BACK_OFF
+            self._adjusted_at = now
+        self._next_slot = max(self._next_slot, now + 1.0 / (self.rate or _MIN_RATE))
 
     def _speed_up(self) -> None:
         learned = self._learned

@@ -126,7 +126,11 @@ def test_rate_limit_setting_paces_without_429s(sb: SandboxServer) -> None:
     with OpenToCloseAPI(sb.api_key, sb.base_url, rate_limit="18/s") as client:
         client.property_fields.keys()
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda n: client.contacts.create_contact({"first_name": n}), range(40)))
+            list(
+                pool.map(
+                    lambda n: client.contacts.create_contact({"first_name": str(n)}), range(40)
+                )
+            )
     sb.set_rate_limit(None)
     assert sb.stats()["rate_limited"] == 0
 
