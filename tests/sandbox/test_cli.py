@@ -51,6 +51,8 @@ def test_help_lists_every_flag() -> None:
         "--fault-rate",
         "--latency-ms",
         "--rate-limit",
+        "--rate-limit-headers",
+        "--idempotency-keys",
     ):
         assert flag in result.output
 
@@ -73,6 +75,8 @@ def test_serves_until_ctrl_c(tmp_path: Path) -> None:
         "cli-key",
         "--rate-limit",
         "100/s",
+        "--rate-limit-headers",
+        "--idempotency-keys",
     ]
     env = {**os.environ, "COLUMNS": "200"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
@@ -98,6 +102,17 @@ def test_serves_until_ctrl_c(tmp_path: Path) -> None:
                 time.sleep(0.05)
         assert response.status_code == 200 and len(response.json()) == 2
         assert response.headers["x-ratelimit-limit"] == "100"
+        assert len(response.json()[0]["field_values"]) == 497
+        replays = [
+            httpx2.post(
+                f"{base_url}/contacts",
+                params={"api_token": "cli-key"},
+                json={"first_name": "a"},
+                headers={"Idempotency-Key": "cli"},
+            ).json()["id"]
+            for _ in range(2)
+        ]
+        assert replays[0] == replays[1]
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
         assert db.exists()

@@ -1,73 +1,111 @@
-"""Idempotency keys and injected faults, including the lost-response case."""
+"""Idempotency keys (ignored by default, as live; an option) and injected faults."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import httpx2
 import pytest
 
 from open_to_close.sandbox import SandboxServer
 
+from .conftest import create_body
 
-def test_same_key_replays_the_first_answer(api: httpx2.Client) -> None:
+
+@pytest.fixture(scope="module")
+def keyed_server() -> Iterator[SandboxServer]:
+    with SandboxServer(api_key="k", idempotency_keys=True) as server:
+        yield server
+
+
+@pytest.fixture
+def keyed(keyed_server: SandboxServer) -> Iterator[httpx2.Client]:
+    """A client of a sandbox that honours Idempotency-Key, emptied."""
+    keyed_server.reset()
+    keyed_server.set_faults()
+    with httpx2.Client(base_url=keyed_server.base_url, params={"api_token": "k"}) as client:
+        yield client
+    keyed_server.set_faults()
+
+
+def test_the_key_is_ignored_by_default(api: httpx2.Client) -> None:
+    headers = {"Idempotency-Key": "key-0"}
+    body = create_body(api)
+    first = api.post("/properties/", json=body, headers=headers)
+    again = api.post("/properties/", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] != first.json()["id"]  # a second record, as on the live API
+    assert "idempotent-replayed" not in again.headers
+    assert len(api.get("/properties").json()) == 2
+    contact = {"first_name": "a"}
+    api.post("/contacts", json=contact, headers=headers)
+    api.post("/contacts", json=contact, headers=headers)
+    assert len(api.get("/contacts").json()) == 2
+
+
+def test_same_key_replays_the_first_answer(keyed: httpx2.Client) -> None:
     headers = {"Idempotency-Key": "key-1"}
-    first = api.post("/properties", json={"address": "a"}, headers=headers)
-    again = api.post("/properties", json={"address": "a"}, headers=headers)
+    body = create_body(keyed)
+    first = keyed.post("/properties/", json=body, headers=headers)
+    again = keyed.post("/properties/", json=body, headers=headers)
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"
-    assert len(api.get("/properties").json()) == 1
+    assert len(keyed.get("/properties").json()) == 1
     # Key order doesn't make it a different request.
-    reordered = api.post("/properties", json={"address": "a"}, headers=headers)
+    reordered = keyed.post("/properties/", json=dict(reversed(body.items())), headers=headers)
     assert reordered.json()["id"] == first.json()["id"]
 
 
-def test_same_key_different_body_or_path_is_422(api: httpx2.Client) -> None:
+def test_same_key_different_body_or_path_is_422(keyed: httpx2.Client) -> None:
     headers = {"Idempotency-Key": "key-2"}
-    api.post("/properties", json={"address": "a"}, headers=headers)
-    other = api.post("/properties", json={"address": "b"}, headers=headers)
+    keyed.post("/contacts", json={"first_name": "a"}, headers=headers)
+    other = keyed.post("/contacts", json={"first_name": "b"}, headers=headers)
     assert other.status_code == 422
     assert "Idempotency-Key" in other.json()["errors"]
-    elsewhere = api.post("/teams", json={"address": "a", "name": "t"}, headers=headers)
+    elsewhere = keyed.post("/teams", json={"first_name": "a", "name": "t"}, headers=headers)
     assert elsewhere.status_code == 422
-    assert len(api.get("/properties").json()) == 1
+    assert len(keyed.get("/contacts").json()) == 1
 
 
-def test_without_a_key_each_post_creates(api: httpx2.Client) -> None:
-    api.post("/properties", json={"address": "a"})
-    api.post("/properties", json={"address": "a"})
-    assert len(api.get("/properties").json()) == 2
-
-
-def test_a_failed_validation_is_not_remembered(api: httpx2.Client) -> None:
+def test_a_failed_validation_is_not_remembered(keyed: httpx2.Client) -> None:
     headers = {"Idempotency-Key": "key-3"}
-    assert api.post("/properties", json={}, headers=headers).status_code == 422
-    assert api.post("/properties", json={"address": "a"}, headers=headers).status_code == 201
+    assert keyed.post("/properties/", json={}, headers=headers).status_code == 400
+    assert keyed.post("/properties/", json=create_body(keyed), headers=headers).status_code == 201
 
 
 def test_faults_before_commit_write_nothing(sbx: SandboxServer, api: httpx2.Client) -> None:
+    body = create_body(api)
     sbx.set_faults(rate=1.0, statuses=(503,))
-    response = api.post("/properties", json={"address": "a"}, headers={"Idempotency-Key": "k4"})
+    response = api.post("/properties/", json=body)
     assert response.status_code == 503
     assert response.json() == {"message": "injected fault"}
     sbx.set_faults()
     assert api.get("/properties").json() == []
-    # The fault was not stored as the key's answer: the retry creates the record.
-    retry = api.post("/properties", json={"address": "a"}, headers={"Idempotency-Key": "k4"})
-    assert retry.status_code == 201
     assert sbx.stats()["faults"] == 1
 
 
-def test_faults_after_commit_lose_only_the_response(sbx: SandboxServer, api: httpx2.Client) -> None:
+def test_faults_after_commit_still_commit(sbx: SandboxServer, api: httpx2.Client) -> None:
+    body = create_body(api, address="9 Lost Ave")
     sbx.set_faults(rate=1.0, statuses=(500,), after_commit=True)
-    lost = api.post("/properties", json={"address": "a"}, headers={"Idempotency-Key": "k5"})
+    lost = api.post("/properties/", json=body)
     assert lost.status_code == 500
     sbx.set_faults()
     records = api.get("/properties").json()
-    assert len(records) == 1  # the write happened
-    retry = api.post("/properties", json={"address": "a"}, headers={"Idempotency-Key": "k5"})
+    assert len(records) == 1  # the write happened; only the answer was lost
+
+
+def test_keyed_retry_after_a_lost_answer(keyed_server: SandboxServer, keyed: httpx2.Client) -> None:
+    body = create_body(keyed)
+    headers = {"Idempotency-Key": "k5"}
+    keyed_server.set_faults(rate=1.0, statuses=(500,), after_commit=True)
+    assert keyed.post("/properties/", json=body, headers=headers).status_code == 500
+    keyed_server.set_faults(rate=1.0, statuses=(503,))
+    assert keyed.post("/properties/", json=body, headers=headers).status_code == 503
+    keyed_server.set_faults()
+    retry = keyed.post("/properties/", json=body, headers=headers)
     assert retry.status_code == 201
-    assert retry.json() == records[0]
-    assert len(api.get("/properties").json()) == 1
+    assert [r["id"] for r in keyed.get("/properties").json()] == [retry.json()["id"]]
 
 
 def test_fault_rate_is_a_fraction_and_statuses_are_drawn(

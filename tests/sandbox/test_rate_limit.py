@@ -1,9 +1,11 @@
-"""Rate limits: fixed epoch-aligned windows per key, headers, 429 with Retry-After."""
+"""Rate limits: fixed epoch-aligned windows per key; 429 without headers by default (as
+live), ``X-RateLimit-*`` and ``Retry-After`` with ``rate_limit_headers=True``."""
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 
 import httpx2
 import pytest
@@ -12,7 +14,36 @@ from open_to_close.sandbox import SandboxServer, parse_rate_limit
 from open_to_close.sandbox.limits import RateLimit, RateLimiter
 
 
-def test_headers_429_and_window_reset(sbx: SandboxServer, api: httpx2.Client) -> None:
+@pytest.fixture(scope="module")
+def headed_server() -> Iterator[SandboxServer]:
+    with SandboxServer(api_key="k", rate_limit_headers=True) as server:
+        yield server
+
+
+@pytest.fixture
+def headed(headed_server: SandboxServer) -> Iterator[tuple[SandboxServer, httpx2.Client]]:
+    headed_server.reset()
+    with httpx2.Client(base_url=headed_server.base_url, params={"api_token": "k"}) as client:
+        yield headed_server, client
+    headed_server.set_rate_limit(None)
+
+
+def test_429_without_headers_by_default(sbx: SandboxServer, api: httpx2.Client) -> None:
+    time.sleep(1 - time.time() % 1 + 0.01)
+    sbx.set_rate_limit("2/s")
+    answers = [api.get("/properties") for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 429]
+    for response in answers:
+        assert not [h for h in response.headers if h.lower().startswith("x-ratelimit")]
+        assert "retry-after" not in response.headers
+    assert answers[-1].json()["message"]
+    assert sbx.stats()["rate_limited"] == 1
+
+
+def test_headers_429_and_window_reset(
+    headed: tuple[SandboxServer, httpx2.Client],
+) -> None:
+    sbx, api = headed
     # Start just after a window boundary so the three calls share one window.
     time.sleep(1 - time.time() % 1 + 0.01)
     sbx.set_rate_limit("3/s")
@@ -32,11 +63,15 @@ def test_headers_429_and_window_reset(sbx: SandboxServer, api: httpx2.Client) ->
     assert after.headers["x-ratelimit-remaining"] == "2"
 
 
-def test_every_kind_of_answer_carries_the_headers(sbx: SandboxServer, api: httpx2.Client) -> None:
+def test_every_kind_of_answer_carries_the_headers(
+    headed: tuple[SandboxServer, httpx2.Client],
+) -> None:
+    sbx, api = headed
     sbx.set_rate_limit("1000/m")
     for response in (
-        api.post("/properties", json={"address": "a"}),
+        api.post("/contacts", json={"first_name": "a"}),
         api.get("/properties/999"),
+        api.post("/properties/", json={}),
         api.post("/properties", json={}),
         api.delete("/properties/1"),
     ):
@@ -44,8 +79,8 @@ def test_every_kind_of_answer_carries_the_headers(sbx: SandboxServer, api: httpx
         assert int(response.headers["x-ratelimit-reset"]) % 60 == 0
 
 
-def test_no_headers_without_a_limit(api: httpx2.Client) -> None:
-    assert "x-ratelimit-limit" not in api.get("/properties").headers
+def test_no_headers_without_a_limit(headed: tuple[SandboxServer, httpx2.Client]) -> None:
+    assert "x-ratelimit-limit" not in headed[1].get("/properties").headers
 
 
 def test_a_refused_request_does_not_use_the_window() -> None:

@@ -11,16 +11,18 @@ import pytest
 
 from open_to_close.sandbox import SandboxServer
 
-from .conftest import KEY
+from .conftest import KEY, codec_of, create_body, new_property
 
 
 def test_stats_count_every_answer_by_template(sbx: SandboxServer, api: httpx2.Client) -> None:
-    pid = api.post("/properties", json={"address": "a"}).json()["id"]
+    body = create_body(api)  # GET /propertyFields, GET /teams
+    sbx.reset()
+    pid = api.post("/properties/", json=body).json()["id"]
     api.get(f"/properties/{pid}")
     api.get("/properties/999")  # 404
-    api.post(f"/properties/{pid}/notes", json={"content": "n"})
+    api.post(f"/properties/{pid}/notes", json={"description": "n"})
     api.get(f"/properties/{pid}/notes/1")
-    api.get("/propertyFields")
+    api.get("/propertyFields/")
     httpx2.get(f"{sbx.base_url}/properties")  # 401
     sbx.set_rate_limit("1/m")
     api.get("/teams")
@@ -40,6 +42,8 @@ def test_stats_count_every_answer_by_template(sbx: SandboxServer, api: httpx2.Cl
         "DELETE /properties/{id}": 1,
     }
     assert stats["total"] == 10
+    api.post("/properties", json=body)  # 405: the same template as /properties/
+    assert sbx.stats()["requests"]["POST /properties"] == 2
     assert stats["rate_limited"] == 1
     assert stats["faults"] == 1
 
@@ -49,56 +53,71 @@ def test_stats_are_exact_under_concurrency(sbx: SandboxServer) -> None:
         with httpx2.Client(base_url=sbx.base_url, params={"api_token": KEY}) as client:
             for _ in range(25):
                 client.get("/properties/1")
-                client.post("/tags", json={"name": f"t{n}"})
+                client.post("/tags", json={"title": f"t{n}"})
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(work, range(8)))
     stats = sbx.stats()
     assert stats["requests"] == {"GET /properties/{id}": 200, "POST /tags": 200}
     assert stats["total"] == 400
-    tags = httpx2.get(f"{sbx.base_url}/tags", params={"api_token": KEY, "limit": 500}).json()
-    assert len({t["id"] for t in tags}) == 200
+    ids = {
+        t["id"]
+        for offset in (0, 100)
+        for t in httpx2.get(
+            f"{sbx.base_url}/tags", params={"api_token": KEY, "limit": 100, "offset": offset}
+        ).json()
+    }
+    assert len(ids) == 200
 
 
 def test_reset_empties_everything(sbx: SandboxServer, api: httpx2.Client) -> None:
-    api.post("/properties", json={"address": "a"}, headers={"Idempotency-Key": "r"})
-    sbx.set_rate_limit("2/m")
+    fields = api.get("/propertyFields").json()
+    teams = api.get("/teams").json()
+    new_property(api)
+    api.post("/teams", json={"name": "extra"})
+    sbx.set_rate_limit("3/m")
     api.get("/properties")
     sbx.reset()
     assert sbx.stats() == {"total": 0, "requests": {}, "rate_limited": 0, "faults": 0}
-    response = api.get("/properties")
-    assert response.json() == []
-    assert response.headers["x-ratelimit-remaining"] == "1"  # the window restarted
-    again = api.post("/properties", json={"address": "b"}, headers={"Idempotency-Key": "r"})
-    assert again.status_code == 201 and again.json()["id"] == 1  # key forgotten, ids restart
-
-
-def test_seed_adds_deterministic_sample_properties() -> None:
-    with SandboxServer(seed=4) as a, SandboxServer(seed=4) as b:
-        first = httpx2.get(f"{a.base_url}/properties", params={"api_token": a.api_key}).json()
-        second = httpx2.get(f"{b.base_url}/properties", params={"api_token": b.api_key}).json()
-    assert len(first) == 4
-    strip = [{k: v for k, v in r.items() if not k.endswith("_at")} for r in first]
-    assert strip == [{k: v for k, v in r.items() if not k.endswith("_at")} for r in second]
-    assert all(r["address"] and r["status"] for r in first)
+    assert api.get("/properties").json() == []
+    assert api.get("/propertyFields").json() == fields  # the account's ids stay
+    assert api.get("/teams").json()[0]["team_members"] == teams[0]["team_members"]
+    assert len(api.get("/teams").json()) == 1  # the default team, back alone
+    assert api.get("/properties").status_code == 429  # the window restarted: 3 calls above
+    sbx.set_rate_limit(None)
+    assert new_property(api) == 1  # ids restart
 
 
 def test_file_database_survives_a_restart(tmp_path: Path) -> None:
     db = tmp_path / "sandbox.db"
     with SandboxServer(api_key="k", db=db, seed=2) as sb:
-        url = sb.base_url
-        created = httpx2.post(f"{url}/properties", params={"api_token": "k"}, json={"address": "x"})
-        record = created.json()
-    with SandboxServer(api_key="k", db=str(db), seed=2) as sb:
-        listed = httpx2.get(f"{sb.base_url}/properties", params={"api_token": "k"}).json()
+        client = httpx2.Client(base_url=sb.base_url, params={"api_token": "k"})
+        fields = client.get("/propertyFields").json()
+        teams = client.get("/teams").json()
+        pid = new_property(client, address="x")
+        record = client.get(f"/properties/{pid}").json()
+    with SandboxServer(api_key="k", db=str(db), seed=5) as sb:  # another seed: no matter
+        client = httpx2.Client(base_url=sb.base_url, params={"api_token": "k"})
+        assert client.get("/propertyFields").json() == fields
+        assert client.get("/teams").json() == teams
+        listed = client.get("/properties").json()
         assert len(listed) == 3  # no second seeding
         assert listed[-1] == record
-        changed = httpx2.patch(
-            f"{sb.base_url}/properties/{record['id']}", params={"api_token": "k"}, json={"n": 1}
-        ).json()
-        assert changed["updated_at"] > record["updated_at"]
-        new = httpx2.post(f"{sb.base_url}/teams", params={"api_token": "k"}, json={"name": "t"})
-        assert new.json()["id"] > record["id"]
+        changed = client.patch(
+            f"/properties/{pid}", json={"fields": codec_of(client).encode({"city": "Austin"})}
+        )
+        assert changed.status_code == 200
+        assert new_property(client) == pid + 1
+
+
+def test_an_old_flat_database_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE records (id INTEGER PRIMARY KEY, data TEXT)")
+    with pytest.raises(ValueError, match="older sandbox"):
+        SandboxServer(db=db)
 
 
 def test_start_stop_and_no_leaked_threads() -> None:
@@ -130,7 +149,7 @@ def test_attributes(sbx: SandboxServer) -> None:
 async def test_app_is_usable_without_a_socket(sbx: SandboxServer) -> None:
     transport = httpx2.ASGITransport(app=sbx.app)
     async with httpx2.AsyncClient(transport=transport, base_url="http://x/v1") as client:
-        made = await client.post("/tags", params={"api_token": KEY}, json={"name": "hot"})
+        made = await client.post("/tags", params={"api_token": KEY}, json={"title": "hot"})
         assert made.status_code == 201
     # Same state as the socket: the record is visible over HTTP.
     over_http = httpx2.get(f"{sbx.base_url}/tags", params={"api_token": KEY}).json()
@@ -140,15 +159,17 @@ async def test_app_is_usable_without_a_socket(sbx: SandboxServer) -> None:
 def test_change_listeners_see_every_committed_change(
     sbx: SandboxServer, api: httpx2.Client
 ) -> None:
+    codec = codec_of(api)
+    body = create_body(api, address="a", status="active")
     events: list[tuple[str, object, object]] = []
     sbx.core.listeners.append(
         lambda kind, record, previous: events.append((kind, record, previous))
     )
     try:
-        pid = api.post("/properties", json={"address": "a", "status": "active"}).json()["id"]
-        api.patch(f"/properties/{pid}", json={"status": "sold"})
+        pid = api.post("/properties/", json=body).json()["id"]
+        api.patch(f"/properties/{pid}", json={"fields": codec.encode({"status": "sold"})})
         api.post(f"/properties/{pid}/tasks", json={"title": "t"})
-        api.post("/properties", json={})  # refused: no event
+        api.post("/properties/", json={})  # refused: no event
         api.delete(f"/properties/{pid}")
     finally:
         sbx.core.listeners.clear()
@@ -162,4 +183,7 @@ def test_change_listeners_see_every_committed_change(
     ]
     _, record, previous = events[1]
     assert isinstance(record, dict) and isinstance(previous, dict)
-    assert (previous["status"], record["status"]) == ("active", "sold")
+    assert (codec.flatten(previous)["status"], codec.flatten(record)["status"]) == (
+        "active",
+        "sold",
+    )

@@ -14,13 +14,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from typer.testing import CliRunner
 
-from open_to_close import OpenToCloseAPI
 from open_to_close.cli import app as cli
 from open_to_close.sandbox import SandboxServer
 from open_to_close.webhooks import WebhookHandler
 from open_to_close.webhooks.server import BackgroundServer
 
-from .conftest import KEY
+from .conftest import codec_of, create_body
 
 SECRET = "whsec"  # the module sandbox's
 
@@ -60,27 +59,37 @@ def recorder() -> Iterator[tuple[Recorder, str]]:
 
 
 @pytest.fixture
-def otc(sbx: SandboxServer) -> Iterator[OpenToCloseAPI]:
-    with OpenToCloseAPI(KEY, sbx.base_url, retry_backoff=0.01) as client:
-        yield client
+def otc(api: httpx2.Client) -> Iterator[httpx2.Client]:
+    """The sandbox's API over the socket, with the account read before any subscription."""
+    create_body(api)
+    yield api
+
+
+def _create(api: httpx2.Client, **flat: Any) -> int:
+    response = api.post("/properties/", json=create_body(api, **flat))
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
 
 
 def test_every_contract_event_with_its_body(
-    sbx: SandboxServer, otc: OpenToCloseAPI, recorder: tuple[Recorder, str]
+    sbx: SandboxServer, otc: httpx2.Client, recorder: tuple[Recorder, str]
 ) -> None:
     rec, url = recorder
+    codec = codec_of(otc)
+    body = create_body(otc, address="1 Hook St", status="active")
     sbx.subscribe(url)
-    prop = otc.properties.create_property({"address": "1 Hook St", "status": "active"})
-    otc.properties.update_property(prop["id"], {"listing_price": 5})  # no status change
-    otc.properties.update_property(prop["id"], {"status": "sold"})
-    task = otc.property_tasks.create_property_task(prop["id"], {"title": "t"})
-    otc.property_tasks.update_property_task(prop["id"], task["id"], {"status": "completed"})
-    otc.property_tasks.update_property_task(prop["id"], task["id"], {"title": "t2"})
-    otc.property_notes.create_property_note(prop["id"], {"content": "n"})
-    otc.property_documents.create_property_document(prop["id"], {"name": "d"})
-    contact = otc.contacts.create_contact({"first_name": "a", "last_name": "b"})
-    otc.property_contacts.create_property_contact(prop["id"], {"contact_id": contact["id"]})
-    otc.properties.delete_property(prop["id"])
+    pid = otc.post("/properties/", json=body).json()["id"]
+    prop = f"/properties/{pid}"
+    otc.patch(prop, json={"fields": codec.encode({"listing_price": 5})})  # no status change
+    otc.patch(prop, json={"fields": codec.encode({"status": "sold"})})
+    task = otc.post(f"{prop}/tasks", json={"title": "t"}).json()
+    otc.patch(f"{prop}/tasks/{task['id']}", json={"status": "completed"})
+    otc.patch(f"{prop}/tasks/{task['id']}", json={"title": "t2"})
+    otc.post(f"{prop}/notes", json={"description": "n"})
+    otc.post(f"{prop}/documents", json={"name": "d"})
+    contact = otc.post("/contacts", json={"first_name": "a", "last_name": "b"}).json()
+    otc.post(f"{prop}/contacts", json={"contact_id": contact["id"]})
+    otc.delete(prop)
     assert sbx.wait_for_webhooks(10)
     log = sbx.deliveries()
     assert [d["event_type"] for d in log] == [
@@ -101,22 +110,26 @@ def test_every_contract_event_with_its_body(
     assert sorted(rec.events()) == sorted(d["event_type"] for d in log)
     changed = log[3]["payload"]
     assert changed["previous_status"] == "active" and changed["property"]["status"] == "sold"
+    # The record as the API answers it, plus the guide's flat names.
+    assert len(changed["property"]["field_values"]) == 497
+    assert changed["property"]["address"] == "1 Hook St"
+    assert log[0]["payload"]["property"]["status"] == "active"
     assert changed["id"].startswith("evt_") and changed["created_at"].endswith("Z")
     completed = log[6]["payload"]
     assert completed["task"]["status"] == "completed" and completed["previous_status"] is None
-    assert log[10]["payload"]["contact"]["contact_id"] == contact["id"]
-    assert log[11]["payload"]["property"]["id"] == prop["id"]
+    assert log[10]["payload"]["contact"]["contact"]["id"] == contact["id"]
+    assert log[11]["payload"]["property"]["id"] == pid
     # The two events of one change are distinct events with distinct ids.
     assert len({d["event_id"] for d in log}) == len(log)
 
 
 def test_deliveries_verify_under_both_schemes(
-    sbx: SandboxServer, otc: OpenToCloseAPI, recorder: tuple[Recorder, str], tmp_path: Any
+    sbx: SandboxServer, otc: httpx2.Client, recorder: tuple[Recorder, str], tmp_path: Any
 ) -> None:
     rec, url = recorder
     sbx.subscribe(url, events=["property.*"])
-    otc.properties.create_property({"address": "2 Hook St"})
-    otc.contacts.create_contact({"first_name": "a", "last_name": "b"})
+    _create(otc, address="2 Hook St")
+    otc.post("/contacts", json={"first_name": "a", "last_name": "b"})
     assert sbx.wait_for_webhooks(10)
     ((headers, body),) = rec.requests
     assert headers["x-otc-event-id"] == headers["webhook-id"]
@@ -130,12 +143,12 @@ def test_deliveries_verify_under_both_schemes(
 
 
 def test_failures_are_retried_with_backoff_and_signed_afresh(
-    sbx: SandboxServer, otc: OpenToCloseAPI, recorder: tuple[Recorder, str]
+    sbx: SandboxServer, otc: httpx2.Client, recorder: tuple[Recorder, str]
 ) -> None:
     rec, url = recorder
     rec.statuses = [500, 503]
     sbx.subscribe(url, retry_backoff=0.6)
-    otc.properties.create_property({"address": "3 Hook St"})
+    _create(otc, address="3 Hook St")
     assert sbx.wait_for_webhooks(10)
     (delivery,) = sbx.deliveries()
     assert delivery["status"] == "delivered" and delivery["attempts"] == 3
@@ -147,9 +160,9 @@ def test_failures_are_retried_with_backoff_and_signed_afresh(
     assert rec.requests[0][0]["webhook-signature"] != rec.requests[-1][0]["webhook-signature"]
 
 
-def test_gives_up_after_max_retries(sbx: SandboxServer, otc: OpenToCloseAPI) -> None:
+def test_gives_up_after_max_retries(sbx: SandboxServer, otc: httpx2.Client) -> None:
     sbx.subscribe("http://127.0.0.1:9/closed", max_retries=2, retry_backoff=0.01)
-    otc.properties.create_property({"address": "4 Hook St"})
+    _create(otc, address="4 Hook St")
     assert sbx.wait_for_webhooks(10)
     (delivery,) = sbx.deliveries()
     assert delivery["status"] == "failed" and delivery["attempts"] == 3
@@ -157,16 +170,17 @@ def test_gives_up_after_max_retries(sbx: SandboxServer, otc: OpenToCloseAPI) -> 
 
 
 def test_a_stuck_subscriber_never_blocks_the_api(
-    sbx: SandboxServer, otc: OpenToCloseAPI, recorder: tuple[Recorder, str]
+    sbx: SandboxServer, otc: httpx2.Client, recorder: tuple[Recorder, str]
 ) -> None:
     rec, url = recorder
     rec.gate = threading.Event()
+    body = create_body(otc, address="Slow St")
     sbx.subscribe(url)
     try:
-        for n in range(10):
-            otc.properties.create_property({"address": f"{n} Slow St"})
+        for _ in range(10):
+            otc.post("/properties/", json=body)
         # Every call has returned while the subscriber still holds the first delivery.
-        assert len(otc.properties.list_properties()) == 10
+        assert len(otc.get("/properties").json()) == 10
         assert rec.requests == []
         assert {d["status"] for d in sbx.deliveries()} == {"pending"}
     finally:
@@ -176,16 +190,15 @@ def test_a_stuck_subscriber_never_blocks_the_api(
 
 
 def test_reset_clears_subscriptions_and_the_log(
-    sbx: SandboxServer, otc: OpenToCloseAPI, recorder: tuple[Recorder, str]
+    sbx: SandboxServer, otc: httpx2.Client, recorder: tuple[Recorder, str]
 ) -> None:
     _rec, url = recorder
     sbx.subscribe(url)
-    otc.properties.create_property({"address": "5 Hook St"})
+    _create(otc, address="5 Hook St")
     assert sbx.wait_for_webhooks(10) and sbx.deliveries()
     sbx.reset()
     assert sbx.deliveries() == []
-    with OpenToCloseAPI(KEY, sbx.base_url) as fresh:
-        fresh.properties.create_property({"address": "6 Hook St"})
+    _create(otc, address="6 Hook St")
     assert sbx.deliveries() == []
 
 

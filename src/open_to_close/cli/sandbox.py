@@ -60,6 +60,20 @@ def sandbox(
             "--rate-limit", callback=_rate_limit, help="Requests per key: N/s or N/m (e.g. 1000/m)."
         ),
     ] = None,
+    idempotency_keys: Annotated[
+        bool,
+        typer.Option(
+            "--idempotency-keys",
+            help="Replay a POST repeated with the same Idempotency-Key (the live API doesn't).",
+        ),
+    ] = False,
+    rate_limit_headers: Annotated[
+        bool,
+        typer.Option(
+            "--rate-limit-headers",
+            help="Send X-RateLimit-* headers and Retry-After on 429 (the live API doesn't).",
+        ),
+    ] = False,
     webhooks: Annotated[
         list[str] | None,
         typer.Option(
@@ -69,7 +83,11 @@ def sandbox(
         ),
     ] = None,
 ) -> None:
-    """Serve a local Open To Close API (stateful, SQLite) until Ctrl-C."""
+    """Serve a local Open To Close API (stateful, SQLite) until Ctrl-C.
+
+    It behaves as the live API does (field-based properties, no rate-limit headers, no
+    idempotency keys); the two flags above turn those extensions on.
+    """
     import uvicorn
     from rich.console import Console
     from rich.markup import escape
@@ -93,15 +111,21 @@ def sandbox(
         sock = bind_socket(host, port)
     except OSError as exc:
         raise typer.BadParameter(f"can't listen on {host}:{port}: {exc.strerror}") from None
-    core = SandboxCore(
-        api_key=api_key,
-        webhook_secret=webhook_secret,
-        db=db,
-        seed=seed,
-        fault_rate=fault_rate,
-        latency_ms=latency_ms,
-        rate_limit=rate_limit,
-    )
+    try:
+        core = SandboxCore(
+            api_key=api_key,
+            webhook_secret=webhook_secret,
+            db=db,
+            seed=seed,
+            fault_rate=fault_rate,
+            latency_ms=latency_ms,
+            rate_limit=rate_limit,
+            idempotency_keys=idempotency_keys,
+            rate_limit_headers=rate_limit_headers,
+        )
+    except ValueError as exc:
+        sock.close()
+        raise typer.BadParameter(str(exc), param_hint="--db") from None
     for url in webhooks or []:
         try:
             core.webhooks.subscribe(url)

@@ -13,7 +13,6 @@ from .openapi import JSON, _error, _json, _ref, _responses, page_params
 _ID: JSON = {"type": "integer", "minimum": 1}
 _VALUE: JSON = {"type": ["string", "number", "null"]}
 _NULLABLE_TEXT: JSON = {"type": ["string", "null"]}
-_ALLOW: JSON = {"Allow": {"schema": {"type": "string"}, "description": "The allowed methods."}}
 _SPEC = BY_ATTRIBUTE["properties"]
 
 
@@ -27,17 +26,6 @@ def _array(item: JSON) -> JSON:
 
 def _body(name: str) -> JSON:
     return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _not_allowed(operation_id: str, allowed: str) -> JSON:
-    return {
-        "operationId": operation_id,
-        "description": f"Not allowed, as on the live API: 405 with Allow: {allowed}.",
-        "responses": {
-            "401": _error("Missing or invalid API key."),
-            "405": _error(f"Method not allowed (Allow: {allowed}).", _ALLOW),
-        },
-    }
 
 
 _FIELD_CHANGES: JSON = {
@@ -184,10 +172,21 @@ def _property_paths() -> JSON:
     id_param: Any = {"name": "id", "in": "path", "required": True, "schema": _ID}
     return {
         "/properties": {
+            "description": "As on the live API, POST here (without the slash) answers 405 "
+            "with Allow: GET, PATCH; create at POST /properties/.",
             "get": listing,
-            "post": _not_allowed("create_property_without_slash", "GET, PATCH"),
+            "patch": {
+                "operationId": "patch_properties_collection",
+                "description": "Named by the live API's Allow header; what it does there is "
+                "unknown. The sandbox answers 400: PATCH one property at /properties/{id}.",
+                "responses": {
+                    "400": _error("Bad request."),
+                    "401": _error("Missing or invalid API key."),
+                },
+            },
         },
         "/properties/": {
+            "get": {**listing, "operationId": "list_properties_slash"},
             "post": {
                 "operationId": "create_property",
                 "requestBody": _body("PropertyCreate"),
@@ -198,9 +197,10 @@ def _property_paths() -> JSON:
                     item=False,
                     body=True,
                 ),
-            }
+            },
         },
         "/properties/{id}": {
+            "description": "PUT answers 405 with Allow: GET, PATCH, DELETE, as on the live API.",
             "parameters": [id_param],
             "get": {
                 "operationId": "retrieve_property",
@@ -211,7 +211,6 @@ def _property_paths() -> JSON:
                 "requestBody": _body("PropertyUpdate"),
                 "responses": _responses("200", one, nested=False, item=True, body=True),
             },
-            "put": _not_allowed("update_property_put", "GET, PATCH, DELETE"),
             "delete": {
                 "operationId": "delete_property",
                 "responses": _responses(

@@ -54,7 +54,7 @@ def check_value(field: FieldDef, value: Any) -> Any:
         option = None if isinstance(value, float) else field.option(value)
         if option is None:
             shown = ", ".join(o.title for o in field.options)
-            raise ValueError(f"is not an option of {field.key}; options: {shown}")
+            raise ValueError(f"{value!r} is not one of its options: {shown}")
         return option.title
     if isinstance(value, bool):
         raise ValueError(f"must be {'text' if kind in ('text', 'textarea') else 'a number'}")
