@@ -16,13 +16,20 @@ from open_to_close.sandbox import SandboxServer
 
 def test_validation_error_carries_field_errors(client: OpenToCloseAPI) -> None:
     with pytest.raises(ValidationError) as info:
-        client.properties.create_property({"city": "Austin", "status": "for_sale"})
+        client.contacts.create_contact({"name": "Jo Buyer"})  # the live API refuses `name`
     error = info.value
-    assert error.status_code == 422
-    assert set(error.field_errors) >= {"address", "status"}
-    assert error.method == "POST" and error.endpoint == "/properties"
-    assert "address" in str(error)
+    assert error.status_code == 400
+    assert set(error.field_errors) == {"name"}
+    assert error.method == "POST" and error.endpoint == "/contacts"
+    assert "first_name" in str(error)
     assert isinstance(error.response_data, dict)
+
+
+def test_bad_property_fields_are_caught_before_sending(client: OpenToCloseAPI) -> None:
+    with pytest.raises(ValidationError) as info:
+        client.properties.create_property({"city": "Austin", "status": "for_sale"})
+    assert set(info.value.field_errors) == {"status"}
+    assert info.value.status_code is None  # nothing was sent
 
 
 def test_wrong_type_is_a_validation_error(client: OpenToCloseAPI) -> None:
@@ -56,5 +63,5 @@ def test_errors_are_not_retried_when_they_cannot_help(
     client: OpenToCloseAPI, sb: SandboxServer
 ) -> None:
     with pytest.raises(ValidationError):
-        client.properties.create_property({})
-    assert sb.stats()["requests"]["POST /properties"] == 1
+        client.contacts.create_contact({"name": "x"})
+    assert sb.stats()["requests"]["POST /contacts"] == 1

@@ -1,15 +1,38 @@
-"""Pacing from X-RateLimit-* headers: bulk work waits for the window instead of hitting 429."""
+"""Pacing from X-RateLimit-* headers: bulk work waits for the window instead of hitting 429.
+
+The live API has not been seen to send these headers; the sandbox sends them with its
+``rate_limit_headers=True`` extension, which every test here uses (``sb`` below replaces
+the shared live-like sandbox for this module). Pacing without headers is tested in
+``test_live_transport.py``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from open_to_close import AsyncOpenToCloseAPI, OpenToCloseAPI, RateLimitError
 from open_to_close.sandbox import SandboxServer
+
+from ..conftest import API_KEY
+
+
+@pytest.fixture(scope="module")
+def headed_server() -> Iterator[SandboxServer]:
+    with SandboxServer(api_key=API_KEY, rate_limit_headers=True) as server:
+        yield server
+
+
+@pytest.fixture
+def sb(headed_server: SandboxServer) -> Iterator[SandboxServer]:
+    headed_server.reset()
+    headed_server.set_rate_limit(None)
+    yield headed_server
+    headed_server.set_rate_limit(None)
 
 
 def _clear_of_minute_boundary() -> None:
@@ -49,9 +72,9 @@ def test_a_429_is_waited_out(sb: SandboxServer) -> None:
     sb.set_rate_limit("5/s")
     with OpenToCloseAPI(sb.api_key, sb.base_url) as other:
         for _ in range(5):  # another process uses up the window
-            other.properties.list_properties()
+            other.contacts.list_contacts()
     with OpenToCloseAPI(sb.api_key, sb.base_url) as client:  # knows nothing of it yet
-        assert client.properties.list_properties() == []
+        assert client.contacts.list_contacts() == []
     assert sb.stats()["rate_limited"] >= 1
 
 
@@ -59,11 +82,11 @@ def test_rate_limit_error_when_retries_are_off(sb: SandboxServer) -> None:
     _clear_of_minute_boundary()
     sb.set_rate_limit("2/m")
     with OpenToCloseAPI(sb.api_key, sb.base_url) as other:
-        other.properties.list_properties()
-        other.properties.list_properties()
+        other.contacts.list_contacts()
+        other.contacts.list_contacts()
     with OpenToCloseAPI(sb.api_key, sb.base_url, max_retries=0) as client:
         with pytest.raises(RateLimitError) as info:
-            client.properties.list_properties()
+            client.contacts.list_contacts()
     assert info.value.status_code == 429
     assert info.value.retry_after is not None and 1 <= info.value.retry_after <= 60
 
@@ -72,9 +95,9 @@ def test_retry_after_longer_than_allowed_raises_at_once(sb: SandboxServer) -> No
     _clear_of_minute_boundary()
     sb.set_rate_limit("1/m")
     with OpenToCloseAPI(sb.api_key, sb.base_url, max_retry_delay=0.5) as client:
-        client.properties.list_properties()
+        client.contacts.list_contacts()
         with pytest.raises(RateLimitError) as info:
-            client.properties.list_properties()
+            client.contacts.list_contacts()
     assert info.value.retry_after is not None and info.value.retry_after >= 1
     assert sb.stats()["rate_limited"] == 1  # not retried
 
@@ -103,8 +126,8 @@ async def test_cancelled_requests_do_not_starve_the_pacer(sb: SandboxServer) -> 
 def test_pacing_stops_when_the_server_drops_its_limit(sb: SandboxServer) -> None:
     with OpenToCloseAPI(sb.api_key, sb.base_url) as client:
         sb.set_rate_limit("100/s")
-        client.properties.list_properties()
+        client.contacts.list_contacts()
         assert client._transport.pacer.active
         sb.set_rate_limit(None)
-        client.properties.list_properties()
+        client.contacts.list_contacts()
         assert not client._transport.pacer.active

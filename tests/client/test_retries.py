@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 
@@ -30,49 +31,71 @@ class Recorder(Hook):
         self.keys.setdefault(call.path, set()).add(call.idempotency_key)
 
 
-def _external_ids(client: OpenToCloseAPI) -> Counter[str]:
-    return Counter(str(p.get("external_id")) for p in client.properties.iter_properties())
+@pytest.fixture(scope="module")
+def keyed_server() -> Iterator[SandboxServer]:
+    """A sandbox with the Idempotency-Key extension on: retried creates are safe there."""
+    with SandboxServer(api_key="keyed-key-77", idempotency_keys=True) as server:
+        yield server
+
+
+@pytest.fixture
+def keyed(keyed_server: SandboxServer) -> Iterator[SandboxServer]:
+    keyed_server.reset()
+    yield keyed_server
+    keyed_server.set_faults()
+
+
+def _addresses(client: OpenToCloseAPI) -> Counter[str]:
+    return Counter(str(p.get("address")) for p in client.properties.iter_properties())
 
 
 @pytest.mark.parametrize("after_commit", [False, True], ids=["before-commit", "lost-response"])
-def test_creates_survive_faults_without_duplicates(sb: SandboxServer, after_commit: bool) -> None:
+def test_creates_survive_faults_without_duplicates(
+    keyed: SandboxServer, after_commit: bool
+) -> None:
     recorder = Recorder()
-    with OpenToCloseAPI(sb.api_key, sb.base_url, retry_backoff=0.001, max_retries=8) as client:
-        client.add_hook(recorder)
-        sb.set_faults(rate=0.4, statuses=(500, 502, 503, 504), after_commit=after_commit)
-        for n in range(40):
-            client.properties.create_property({"address": f"{n} Retry Rd", "external_id": f"r{n}"})
-        sb.set_faults()
-        counts = _external_ids(client)
-    assert sb.stats()["faults"] > 0
-    assert recorder.retries, "faults were injected, so some calls must have been retried"
-    assert counts == Counter({f"r{n}": 1 for n in range(40)})
-
-
-async def test_async_creates_survive_lost_responses(sb: SandboxServer) -> None:
-    async with AsyncOpenToCloseAPI(
-        sb.api_key, sb.base_url, retry_backoff=0.001, max_retries=8, http_backend="aiohttp"
+    with OpenToCloseAPI(
+        keyed.api_key, keyed.base_url, retry_backoff=0.001, max_retries=8, retry_posts="always"
     ) as client:
-        sb.set_faults(rate=0.4, after_commit=True)
+        client.add_hook(recorder)
+        keyed.set_faults(rate=0.4, statuses=(500, 502, 503, 504), after_commit=after_commit)
+        for n in range(40):
+            client.properties.create_property({"address": f"{n} Retry Rd"})
+        keyed.set_faults()
+        counts = _addresses(client)
+    assert keyed.stats()["faults"] > 0
+    assert recorder.retries, "faults were injected, so some calls must have been retried"
+    assert counts == Counter({f"{n} Retry Rd": 1 for n in range(40)})
+
+
+async def test_async_creates_survive_lost_responses(keyed: SandboxServer) -> None:
+    async with AsyncOpenToCloseAPI(
+        keyed.api_key,
+        keyed.base_url,
+        retry_backoff=0.001,
+        max_retries=8,
+        http_backend="aiohttp",
+        retry_posts="always",
+    ) as client:
+        await client.property_fields.keys()
+        keyed.set_faults(rate=0.4, after_commit=True)
         await asyncio.gather(
-            *(
-                client.properties.create_property({"address": "x", "external_id": f"a{n}"})
-                for n in range(30)
-            )
+            *(client.properties.create_property({"address": f"a{n}"}) for n in range(30))
         )
-        sb.set_faults()
-        ids = [p["external_id"] async for p in client.properties.iter_properties()]
+        keyed.set_faults()
+        ids = [p["address"] async for p in client.properties.iter_properties()]
     assert sorted(ids) == sorted(f"a{n}" for n in range(30))
 
 
-def test_retries_reuse_one_idempotency_key(sb: SandboxServer) -> None:
+def test_retries_reuse_one_idempotency_key(keyed: SandboxServer) -> None:
     recorder = Recorder()
-    with OpenToCloseAPI(sb.api_key, sb.base_url, retry_backoff=0.001, max_retries=10) as client:
+    with OpenToCloseAPI(
+        keyed.api_key, keyed.base_url, retry_backoff=0.001, max_retries=10, retry_posts="always"
+    ) as client:
         client.add_hook(recorder)
-        sb.set_faults(rate=0.7, after_commit=True)
-        client.property_notes  # noqa: B018 - the attribute exists
+        keyed.set_faults(rate=0.7, after_commit=True)
         prop = client.properties.create_property({"address": "1 Key St"})
-        sb.set_faults()
+        keyed.set_faults()
     assert all(len(keys) == 1 and None not in keys for keys in recorder.keys.values())
     assert client.properties is not None and prop["id"]
 
@@ -81,9 +104,9 @@ def test_gives_up_after_max_retries(sb: SandboxServer) -> None:
     sb.set_faults(rate=1.0, statuses=(503,))
     with OpenToCloseAPI(sb.api_key, sb.base_url, retry_backoff=0.001, max_retries=2) as client:
         with pytest.raises(ServerError) as info:
-            client.properties.list_properties()
+            client.contacts.list_contacts()
     assert info.value.status_code == 503
-    assert sb.stats()["requests"]["GET /properties"] == 3  # 1 try + 2 retries
+    assert sb.stats()["requests"]["GET /contacts"] == 3  # 1 try + 2 retries
 
 
 def test_backoff_grows_and_stays_under_the_cap(sb: SandboxServer) -> None:
@@ -121,9 +144,9 @@ def test_connection_refused_is_a_network_error_after_retries() -> None:
     with OpenToCloseAPI("net-key-1234", url, retry_backoff=0.001, max_retries=2) as client:
         client.add_hook(recorder)
         with pytest.raises(NetworkError) as info:
-            client.properties.list_properties()
+            client.contacts.list_contacts()
     assert len(recorder.retries) == 2
-    assert info.value.status_code is None and info.value.endpoint == "/properties"
+    assert info.value.status_code is None and info.value.endpoint == "/contacts"
 
 
 @pytest.mark.parametrize("backend", ["httpx2", "aiohttp"])
