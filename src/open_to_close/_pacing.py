@@ -43,9 +43,9 @@ _MIN_RATE = 0.2  # never slower than one request in 5 s on our own account
 
 class Pacer:
     __slots__ = (
+        "_adjusted_at",
         "_budget",
         "_fixed",
-        "_adjusted_at",
         "_hold_until",
         "_in_flight",
         "_learned",
