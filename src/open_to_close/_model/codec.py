@@ -1,7 +1,7 @@
 """Between the guide's flat property and the live API's fields, both ways, without I/O.
 
-:class:`FieldTable` is an account's ``GET /propertyFields`` answer, parsed: each field's
-id, key, title, type and choice options. :class:`PropertyCodec` turns a flat dict (the
+:class:`PropertyCodec`, over an account's :class:`~.field_table.FieldTable`, turns a flat
+dict (the
 guide's names, field keys, option titles, flat statuses) into the API's
 ``[{"id": <field id>, "value": ...}]`` and adds the flat names to a record the API sent.
 The client, the sandbox (for its webhook bodies) and sync share it.
@@ -10,13 +10,13 @@ The client, the sandbox (for its webhook bodies) and sync share it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from ..exceptions import ValidationError
+from .field_table import FieldDef, FieldTable, Option, number_text
 from .flat import (
     ADDRESS,
     ALIAS_TYPES,
@@ -29,140 +29,11 @@ from .flat import (
     resolve_status_map,
 )
 
+__all__ = ["FieldDef", "FieldTable", "Option", "PropertyCodec"]
+
 Record = dict[str, Any]
 
 _SHOWN = 12  # valid choices listed in an error before "..."
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    id: Any
-    title: str
-
-
-@dataclass(frozen=True, slots=True)
-class FieldDef:
-    """One property field of an account (``options`` only for a choice)."""
-
-    id: Any
-    key: str
-    title: str
-    type: str
-    options: tuple[Option, ...] = ()
-
-    def option(self, wanted: Any) -> Option | None:
-        """The option ``wanted`` names: its id, or its title in any case and punctuation."""
-        if isinstance(wanted, bool):
-            return None
-        if isinstance(wanted, int | float | Decimal):
-            text = _number_text(wanted)
-            for option in self.options:
-                if option.id == wanted or option.title.strip() == text:
-                    return option
-            return None
-        if not isinstance(wanted, str):
-            return None
-        text = wanted.strip().lower()
-        for option in self.options:
-            if option.title.strip().lower() == text:
-                return option
-        target = normalize(wanted)
-        if target:
-            for option in self.options:
-                if normalize(option.title) == target:
-                    return option
-        return None
-
-    def describe(self) -> Record:
-        """The field as ``client.property_fields.get(key)`` answers it."""
-        out: Record = {"id": self.id, "key": self.key, "title": self.title, "type": self.type}
-        if self.type == "choice":
-            out["options"] = [{"id": o.id, "title": o.title} for o in self.options]
-        return out
-
-
-class FieldTable:
-    """An account's property fields by key, from its ``GET /propertyFields`` answer."""
-
-    def __init__(self, fields: Iterable[FieldDef]) -> None:
-        self._by_key: dict[str, FieldDef] = {}
-        self._by_id: dict[Any, FieldDef] = {}
-        for field in fields:
-            self._by_key.setdefault(field.key, field)
-            self._by_id.setdefault(field.id, field)
-
-    @classmethod
-    def parse(cls, answer: Any) -> FieldTable:
-        """Walk ``[{"group": {"sections": [{"section": {"fields": [...]}}]}}]``.
-
-        A flat list of field objects is accepted too. Entries without a key are skipped;
-        an answer with no field at all is an error (a wrong URL or an empty account).
-        """
-        fields = [_field(raw) for raw in _walk(answer)]
-        table = cls(f for f in fields if f is not None)
-        if not table._by_key:
-            raise ValidationError(
-                "GET /propertyFields answered no property field: check the base URL and "
-                "that the account has property fields",
-                response_data=answer if isinstance(answer, list | dict) else None,
-            )
-        return table
-
-    def get(self, key: str) -> FieldDef | None:
-        return self._by_key.get(key)
-
-    def by_id(self, field_id: Any) -> FieldDef | None:
-        return self._by_id.get(field_id)
-
-    def keys(self) -> list[str]:
-        return list(self._by_key)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._by_key
-
-    def __iter__(self) -> Iterator[FieldDef]:
-        return iter(self._by_key.values())
-
-    def __len__(self) -> int:
-        return len(self._by_key)
-
-
-def _walk(answer: Any) -> Iterator[Any]:
-    groups = answer if isinstance(answer, list) else [answer]
-    for entry in groups:
-        if not isinstance(entry, dict):
-            continue
-        group = entry.get("group")
-        if not isinstance(group, dict):
-            if "key" in entry:
-                yield entry  # a flat list of fields
-            continue
-        for wrapped in group.get("sections") or ():
-            section = wrapped.get("section") if isinstance(wrapped, dict) else None
-            if isinstance(section, dict):
-                yield from section.get("fields") or ()
-
-
-def _field(raw: Any) -> FieldDef | None:
-    if not isinstance(raw, dict) or not isinstance(raw.get("key"), str) or not raw["key"]:
-        return None
-    options = tuple(
-        Option(o.get("id"), str(o.get("title") or ""))
-        for o in raw.get("options") or ()
-        if isinstance(o, dict)
-    )
-    return FieldDef(
-        raw.get("id"),
-        raw["key"],
-        str(raw.get("title") or raw.get("label") or raw["key"]),
-        str(raw.get("type") or "text"),
-        options,
-    )
-
-
-def _number_text(value: float | Decimal) -> str:
-    """``3`` -> ``"3"``, ``2.5`` -> ``"2.5"``, ``3.0`` -> ``"3"``: how an option spells it."""
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _listing(values: Iterable[str]) -> str:
@@ -186,6 +57,9 @@ class PropertyCodec:
             name: ALIAS_TYPES.get(name, "any") if key == DEFAULT_FIELD_ALIASES.get(name) else "any"
             for name, key in self.aliases.items()
         }
+        self._names_of: dict[Any, tuple[str, ...]] = {}
+        for name, key in self.aliases.items():
+            self._names_of[key] = (*self._names_of.get(key, ()), name)
         status_field = table.get(self.aliases.get(STATUS, ""))
         titles = [o.title for o in status_field.options] if status_field else []
         self.statuses: dict[str, str] = resolve_status_map(titles, status_map)
@@ -203,13 +77,14 @@ class PropertyCodec:
         values = record.get("field_values")
         if not isinstance(values, list):
             return out
-        by_key = {v.get("key"): v for v in values if isinstance(v, dict)}
-        for name, key in self.aliases.items():
-            if name in out:
+        names_of = self._names_of
+        for entry in values:
+            names = names_of.get(entry.get("key")) if isinstance(entry, dict) else None
+            if names is None:
                 continue
-            value = by_key.get(key)
-            if value is not None:
-                out[name] = self.flat_value(name, value.get("value"))
+            for name in names:
+                if name not in record:
+                    out[name] = self.flat_value(name, entry.get("value"))
         return out
 
     def flat_value(self, name: str, value: Any) -> Any:
@@ -341,7 +216,7 @@ class PropertyCodec:
             raise ValueError(f"must be text; got {type(value).__name__}")
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"must be a finite number or text; got {value!r}")
-        return value if isinstance(value, str) else _number_text(value)
+        return value if isinstance(value, str) else number_text(value)
 
     def _option_id(self, name: str, field: FieldDef, value: Any) -> Any:
         if isinstance(value, str) and self.aliases.get(STATUS) == field.key:
