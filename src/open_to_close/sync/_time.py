@@ -37,3 +37,18 @@ def parse_time(value: Any) -> datetime:
 
 def iso(value: datetime) -> str:
     return aware(value).astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class Newest:
+    """The latest of the times seen (``see`` ignores blanks); ``value`` as it was given."""
+
+    def __init__(self, start: str | None = None) -> None:
+        self.value = start
+        self._time = parse_time(start) if start else None
+
+    def see(self, value: Any) -> None:
+        if value in (None, ""):
+            return
+        when = parse_time(value)
+        if self._time is None or when > self._time:
+            self._time, self.value = when, value if isinstance(value, str) else iso(when)

@@ -4,19 +4,41 @@ A :class:`Writer` owns the two sides (the Open To Close client and the external 
 the per-direction counts, and the links waiting to be committed. Links and bases are
 committed only after the external side has flushed its writes, so the state never claims
 more than the two systems hold.
+
+Open To Close is written field by field: an update sends only the mapped fields whose
+value differs (a PATCH of the changed fields), a create only the non-blank ones. The
+external id field (``external_id_field``) is written only where it is blank: a value
+another job set (a push's source id) is never overwritten.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ..exceptions import NotFoundError
+from ._time import parse_time
+from .job import JobState
 from .mapping import FieldMapping
-from .state import Link, SyncState
+from .report import Report
+from .state import Link
+from .values import FieldValues
 
 LinkRow = tuple[str, str | None, str | None, dict[str, Any] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class OtcView:
+    """What a run keeps of an Open To Close record: its mapped values, its external id
+    field's value, and its change time when the server sends one."""
+
+    id: str
+    values: dict[str, Any]
+    ext_id: str | None = None
+    updated: datetime | None = None
 
 
 def _direction() -> dict[str, int]:
@@ -25,13 +47,20 @@ def _direction() -> dict[str, int]:
 
 class Writer:
     def __init__(
-        self, mapping: FieldMapping, state: SyncState, job: str, otc_client: Any, external: Any
+        self,
+        mapping: FieldMapping,
+        job: JobState,
+        otc_client: Any,
+        external: Any,
+        external_id_field: str | None,
     ) -> None:
-        self.mapping, self.state, self.job = mapping, state, job
+        self.mapping, self.job, self.field = mapping, job, external_id_field
         self.properties = otc_client.properties
+        self.values = FieldValues(otc_client)
         self.ext = external
         self.o2e, self.e2o = _direction(), _direction()
-        self.errors: list[dict[str, Any]] = []
+        self.report = Report({"otc_to_external": self.o2e, "external_to_otc": self.e2o})
+        self.views: dict[str, OtcView] = {}  # every record of this run's scan, by id
         self.to_save: list[LinkRow] = []
 
     def commit(self) -> None:
@@ -39,28 +68,29 @@ class Writer:
         flush = getattr(self.ext, "flush", None)
         if callable(flush):
             flush()
-        self.state.save_links(self.job, self.to_save)
+        self.job.save_links(self.to_save)
         self.to_save = []
 
     def fail(self, external_id: str | None, otc_id: str | None, exc: Exception) -> None:
-        self.errors.append({"external_id": external_id, "otc_id": otc_id, "error": str(exc)})
+        self.report.fail(external_id, str(exc) or type(exc).__name__, otc_id=otc_id)
 
     def ext_snapshot(self, change: Mapping[str, Any]) -> dict[str, Any]:
-        values = self.mapping.to_otc({**change["data"], self.mapping.id_field: change["id"]})
-        values.pop("external_id", None)
-        return values
+        """The external record's values as Open To Close would read them back."""
+        data = {**change["data"], self.mapping.id_field: change["id"]}
+        return self.values.canon(self.mapping.to_otc(data, defaults=False))
 
-    def retrieve(self, otc_id: str) -> dict[str, Any] | None:
-        try:
-            record: dict[str, Any] = self.properties.retrieve_property(otc_id)
-        except NotFoundError:
-            return None
-        return record
-
-    def lookup(self, ext_id: str) -> dict[str, Any] | None:
-        """A record an earlier, interrupted run may have created for ``ext_id``."""
-        found = self.properties.list_properties({"external_id": ext_id})
-        return next((p for p in found if str(p.get("external_id")) == ext_id), None)
+    def view(self, record: Mapping[str, Any]) -> OtcView:
+        ext_id = None
+        if self.field is not None:
+            value = self.values.read(record, [self.field])[self.field]
+            ext_id = None if value is None else str(value)
+        updated = record.get("updated_at")
+        return OtcView(
+            str(record["id"]),
+            self.values.read(record, self.mapping.targets),
+            ext_id,
+            parse_time(updated) if updated else None,
+        )
 
     def write(
         self,
@@ -73,8 +103,8 @@ class Writer:
         ext_id, otc_id = link.external_id, link.otc_id
         try:
             if target is not None:
-                # What the external side will read back (its defaults and number forms
-                # applied), so the base matches both sides and the next run is quiet.
+                # What the external side will read back (its number forms applied), so the
+                # base matches both sides and the next run is quiet.
                 target = self.ext_snapshot({"id": ext_id, "data": self.mapping.to_external(target)})
             if target is None:
                 if otc is not None and otc_id is not None:
@@ -84,20 +114,28 @@ class Writer:
                     self._delete_ext(ext_id)
                     self.o2e["deleted"] += 1
                 self.commit()
-                self.state.delete_link(self.job, ext_id)
+                self.job.delete_link(ext_id)
                 return
-            if otc is None or otc_id is None:
-                body = {k: v for k, v in target.items() if v is not None}
-                otc_id = str(self.properties.create_property({**body, "external_id": ext_id})["id"])
-                self.e2o["created"] += 1
-            elif diff := {k: v for k, v in target.items() if otc.get(k) != v}:
-                self.properties.update_property(otc_id, diff)
-                self.e2o["updated"] += 1
             if ext is None:
                 made = self.ext.create_property(self._external_data(target, ext_id))
-                ext_id = self._rekey(link, str(made["id"]), otc_id)
+                ext_id = self._rekey(link, str(made["id"]))
                 self.o2e["created"] += 1
-            elif any(ext.get(k) != v for k, v in target.items()):
+            if otc is None or otc_id is None:
+                body = {k: v for k, v in target.items() if v is not None}
+                if self.field is not None:
+                    body[self.field] = ext_id
+                otc_id = str(self.properties.create_property(body)["id"])
+                self.e2o["created"] += 1
+            else:
+                diff = {k: v for k, v in target.items() if otc.get(k) != v}
+                view = self.views.get(otc_id)
+                claim = self.field is not None and view is not None and view.ext_id is None
+                if diff or claim:
+                    body = {**diff, self.field: ext_id} if claim and self.field else diff
+                    self.properties.update_property(otc_id, body)
+                if diff:
+                    self.e2o["updated"] += 1
+            if ext is not None and any(ext.get(k) != v for k, v in target.items()):
                 self.ext.update_property(ext_id, self._external_data(target, ext_id))
                 self.o2e["updated"] += 1
         except Exception as exc:
@@ -109,11 +147,10 @@ class Writer:
     def _external_data(self, values: Mapping[str, Any], ext_id: str) -> dict[str, Any]:
         return {**self.mapping.to_external(values), self.mapping.id_field: ext_id}
 
-    def _rekey(self, link: Link, new_ext_id: str, otc_id: str) -> str:
-        """The external side chose its own id: move the link and tell Open To Close."""
+    def _rekey(self, link: Link, new_ext_id: str) -> str:
+        """The external side chose its own id: the link moves to it."""
         if new_ext_id != link.external_id:
-            self.state.delete_link(self.job, link.external_id)
-            self.properties.update_property(otc_id, {"external_id": new_ext_id})
+            self.job.delete_link(link.external_id)
         return new_ext_id
 
     def _delete_otc(self, otc_id: str) -> None:

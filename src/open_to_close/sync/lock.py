@@ -15,14 +15,11 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-
-if TYPE_CHECKING:
-    from .state import SyncState
 
 __all__ = ["JobLock", "SyncLockedError"]
 
@@ -42,10 +39,21 @@ def _alive(pid: int) -> bool:
 
 
 class JobLock:
-    def __init__(self, state: SyncState, job: str, ttl: float = 60.0) -> None:
+    """The lock of ``job`` in the ``locks`` table of ``engine``; ``on_takeover(owner)`` is
+    called when the lock is taken over from an owner that died or expired."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        table: Table,
+        job: str,
+        ttl: float = 60.0,
+        on_takeover: Callable[[str], None] | None = None,
+    ) -> None:
         if ttl <= 0:
             raise ValueError(f"ttl must be positive; got {ttl!r}")
-        self.state, self.job, self.ttl = state, job, ttl
+        self.engine, self.table, self.job, self.ttl = engine, table, job, ttl
+        self.on_takeover = on_takeover
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self.lost = False
         self._stop = threading.Event()
@@ -62,17 +70,17 @@ class JobLock:
                 break
         else:
             raise SyncLockedError(f"sync job {self.job!r}: another run took the lock first")
-        if previous is not None:
-            self.state.mark_interrupted(self.job, previous)
+        if previous is not None and self.on_takeover is not None:
+            self.on_takeover(previous)
         self._thread = threading.Thread(target=self._beat, name="otc-sync-lock", daemon=True)
         self._thread.start()
 
     def _try_take(self) -> tuple[bool, str | None]:
         """(taken, owner taken over from); raises when a live owner holds the lock."""
-        t = self.state.tables.locks
+        t = self.table
         host, pid = socket.gethostname(), os.getpid()
         mine = {"owner": self.owner, "host": host, "pid": pid, "expires_at": time.time() + self.ttl}
-        with self.state.engine.begin() as conn:
+        with self.engine.begin() as conn:
             row = conn.execute(select(t).where(t.c.job == self.job)).first()
             if row is None:
                 conn.execute(insert(t).values(job=self.job, **mine))
@@ -90,10 +98,10 @@ class JobLock:
             return taken.rowcount == 1, str(row.owner)
 
     def _beat(self) -> None:
-        t = self.state.tables.locks
+        t = self.table
         while not self._stop.wait(self.ttl / 3):
             try:
-                with self.state.engine.begin() as conn:
+                with self.engine.begin() as conn:
                     renewed = conn.execute(
                         update(t)
                         .where(t.c.job == self.job, t.c.owner == self.owner)
@@ -110,8 +118,8 @@ class JobLock:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
-        t = self.state.tables.locks
-        with self.state.engine.begin() as conn:
+        t = self.table
+        with self.engine.begin() as conn:
             conn.execute(delete(t).where(t.c.job == self.job, t.c.owner == self.owner))
 
     def __enter__(self) -> JobLock:

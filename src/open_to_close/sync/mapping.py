@@ -8,6 +8,8 @@ missing address is reported instead of raising ``KeyError`` halfway through a ru
 A mapping file (JSON or TOML) overrides the defaults::
 
     id_field = "listing_id"         # the source field holding the record's id
+    external_id_field = "sisu_id_number"  # optional: the Open To Close field key that
+                                    # keeps that id (else links live in the sync state only)
     modified_field = "updated"      # optional: the source's change time, for cursors
     default_status = "draft"        # optional: used when the status is blank
 
@@ -121,11 +123,17 @@ class FieldMapping:
     id_field: str = "id"
     modified_field: str | None = None
     default_status: str | None = None
+    external_id_field: str | None = None
 
     def __post_init__(self) -> None:
         targets = [rule.target for rule in self.fields]
         if len(set(targets)) != len(targets):
             raise ConfigurationError("the mapping names an Open To Close field twice")
+        if self.external_id_field is not None and self.external_id_field in targets:
+            raise ConfigurationError(
+                f"external_id_field {self.external_id_field!r} is also a mapped field; "
+                "the record's id is written there, so map that field to nothing else"
+            )
         if "address" not in targets:
             raise ConfigurationError(
                 "the mapping must fill 'address' (Open To Close requires it on create)"
@@ -143,7 +151,7 @@ class FieldMapping:
 
     @property
     def targets(self) -> tuple[str, ...]:
-        """The Open To Close fields this mapping fills (``external_id`` aside)."""
+        """The Open To Close fields this mapping fills (the external id field aside)."""
         return tuple(rule.target for rule in self.fields)
 
     def record_id(self, record: Mapping[str, Any]) -> str:
@@ -153,21 +161,24 @@ class FieldMapping:
             raise RowError(f"missing id (field {self.id_field!r})")
         return str(value).strip()
 
-    def to_otc(self, record: Mapping[str, Any]) -> dict[str, Any]:
+    def to_otc(self, record: Mapping[str, Any], *, defaults: bool = True) -> dict[str, Any]:
         """The Open To Close fields for ``record``; blank values are ``None``.
 
-        ``external_id`` is set from the id field. Raises :class:`RowError` for a record
-        that can't be sent (missing id or required field, bad number, unknown status).
+        Raises :class:`RowError` for a record that can't be sent (missing id or required
+        field, bad number, unknown status). ``defaults=False`` leaves blanks blank (two-way
+        sync fills no value a side does not hold).
         """
+        self.record_id(record)
         out: dict[str, Any] = {}
         for rule in self.fields:
-            out[rule.target] = self._convert(rule, record.get(rule.source))
-        out["external_id"] = self.record_id(record)
+            out[rule.target] = self._convert(rule, record.get(rule.source), defaults)
         return out
 
-    def _convert(self, rule: FieldRule, value: Any) -> Any:
+    def _convert(self, rule: FieldRule, value: Any, defaults: bool = True) -> Any:
         if _blank(value):
-            value = self.default_status if rule.target == "status" else rule.default
+            value = None
+            if defaults:
+                value = self.default_status if rule.target == "status" else rule.default
             if _blank(value):
                 if rule.required:
                     raise RowError(f"missing required field {rule.source!r}")
@@ -207,13 +218,21 @@ class FieldMapping:
         return out
 
     def snapshot(self, otc_record: Mapping[str, Any]) -> dict[str, Any]:
-        """The mapped fields of an Open To Close record (what two-way sync compares)."""
+        """The mapped fields of a flat Open To Close record, as given (two-way sync reads
+        them through :class:`~open_to_close.sync.values.FieldValues`)."""
         return {target: otc_record.get(target) for target in self.targets}
 
 
 # -- mapping files -------------------------------------------------------------------------
 
-_TOP_KEYS = {"id_field", "modified_field", "default_status", "fields", "status_map"}
+_TOP_KEYS = {
+    "id_field",
+    "modified_field",
+    "default_status",
+    "external_id_field",
+    "fields",
+    "status_map",
+}
 _RULE_KEYS = {"source", "type", "required", "default"}
 
 
@@ -278,6 +297,7 @@ def mapping_from_dict(data: Mapping[str, Any], where: str = "mapping") -> FieldM
         id_field=id_field or "id",
         modified_field=_optional_str(data, "modified_field", where),
         default_status=_optional_str(data, "default_status", where),
+        external_id_field=_optional_str(data, "external_id_field", where),
     )
 
 

@@ -1,31 +1,32 @@
 """One-way sync: an external source -> Open To Close, exactly once per record.
 
 What the guide's ``PropertySyncService`` does, done so that a second run writes nothing and
-a crash loses nothing:
+lost answers, crashes and lost state create nothing twice, on the live API (which has no
+``external_id``, no ``updated_at`` and no idempotent create):
 
-- **Upsert through a link table.** ``external_id -> Open To Close id`` is kept in the sync
-  state, so a record costs no lookup call. Records that already exist in Open To Close
-  (made by someone else, or by a run that died) are found by reading changed properties
-  page by page (500 per call) once per run, not one ``list_properties`` per record.
-- **Unchanged records are skipped** by a hash of what would be sent: a second run over the
-  same data makes no API call at all.
-- **Crash-safe creates.** Before a create is sent, an intent is recorded; after it, the
-  link. A run that finds intents without links (the process died, or the answer was lost)
-  looks each one up by ``external_id`` before creating anything, and an outage during that
-  lookup is an error for the record, never a reason to create it again (the guide's
-  ``_find_existing_property`` swallowed every exception and so duplicated on outages).
+- **Upsert through a link table.** ``source id -> Open To Close id`` is kept in the sync
+  state, so a record costs no lookup call. With ``external_id_field`` (a property field
+  key, e.g. ``sisu_id_number``) the source id is also written into that field, so a run
+  with a fresh (lost) state re-links every existing record from one paged read instead of
+  creating or rewriting them.
+- **Unchanged records are skipped** by a hash of the values as Open To Close reads them
+  back: a second run over the same data makes no API call at all, and a re-linked record
+  that already holds the row's values is left alone.
+- **Creates are never repeated blindly.** An intent is recorded before a create is sent,
+  the link after it. A create whose answer was lost (``AmbiguousWriteError``), or that a
+  killed run left as an intent, is looked up before it is sent again: by
+  ``external_id_field`` when set, else by content among the records no link claims, all
+  in one paged read of the collection per round. A lookup that fails is an error for the
+  record, never a reason to create it again.
 - **Bounded concurrency.** Writes run on ``max_workers`` threads sharing the one client,
   whose pacer spaces requests to the API's rate limit; the state is written by the calling
-  thread only, one commit per record.
-- **Per-record errors** (a bad row, a 422) are counted and reported; the run goes on.
-  The source cursor advances only after a run without errors, so a failed record is read
-  again next time.
+  thread only, one commit per group of finished writes.
+- **Per-record errors** (a bad row, a refused value) are counted and reported; the run goes
+  on. The source cursor advances only after a run without errors.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import queue
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,24 +35,27 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from ..exceptions import NotFoundError, OpenToCloseAPIError, ValidationError
+from ..exceptions import (
+    AmbiguousWriteError,
+    ConfigurationError,
+    NotFoundError,
+    OpenToCloseAPIError,
+    ValidationError,
+)
+from ._lookup import Reader, by_content, by_id_field
 from ._time import EPOCH, iso, parse_time
+from .job import Run
 from .mapping import FieldMapping, RowError
 from .report import DetailLevel, Progress, PushReport
 from .sources import SourceRow, iter_source_rows
-from .state import Link, SyncState
+from .state import SyncState
+from .values import FieldValues, content_hash
 
 __all__ = ["PropertySyncService", "content_hash"]
 
-_RECONCILE_CURSOR = "otc_reconcile"
 _SOURCE_CURSOR = "source"
-_PAGE = 500
-
-
-def content_hash(payload: dict[str, Any]) -> str:
-    """A stable digest of what would be sent (key order and spacing don't matter)."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+_ADOPTED = "otc_adopted"  # set once a scan has linked the records that carry our ids
+_ROUNDS = 5  # lookups of unknown creates per run before they are reported as errors
 
 
 def open_state(state: SyncState | str | None) -> SyncState:
@@ -66,6 +70,7 @@ class _Task:
     digest: str
     otc_id: str | None  # None: create
     recreate: bool = False
+    sent: bool = False  # a create was sent in this run
 
 
 def _error_text(exc: BaseException) -> str:
@@ -75,6 +80,13 @@ def _error_text(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _refused(exc: OpenToCloseAPIError) -> bool:
+    """The server answered no (4xx) to a create: nothing was made."""
+    if isinstance(exc, AmbiguousWriteError):
+        return False
+    return isinstance(exc, ValidationError) or 400 <= (exc.status_code or 0) < 500
+
+
 class PropertySyncService:
     """Push properties from ``external_data_source`` into Open To Close.
 
@@ -82,6 +94,8 @@ class PropertySyncService:
     of :mod:`open_to_close.sync.sources`). ``mapping`` defaults to the guide's transform;
     ``state`` is a :class:`SyncState`, a database URL, or None for ``otc-sync.db`` in the
     working directory. ``job`` names this sync in the state (links, cursor, lock, history).
+    ``external_id_field`` (default: the mapping's) is the property field key that holds
+    the source id; without it, links live in the sync state only.
     """
 
     def __init__(
@@ -98,61 +112,60 @@ class PropertySyncService:
         details: DetailLevel = "all",
         progress: Progress | None = None,
         lock_ttl: float = 60.0,
+        external_id_field: str | None = None,
     ) -> None:
         if max_workers < 1 or batch_size < 1:
             raise ValueError("max_workers and batch_size must be at least 1")
         self.otc_client = otc_client
         self.external_source = external_data_source
         self.mapping = mapping or FieldMapping()
+        self.external_id_field = external_id_field or self.mapping.external_id_field
+        if self.external_id_field in self.mapping.targets:
+            raise ConfigurationError(
+                f"external_id_field {self.external_id_field!r} is also a mapped field"
+            )
         self.state = open_state(state)
         self.job = job
+        self.job_state = self.state.job(job, lock_ttl)
         self.max_workers = max_workers
         self.dry_run = dry_run
         self.batch_size = batch_size
         self.details = details
         self.progress = progress
-        self.lock_ttl = lock_ttl
 
     def sync_properties(
         self, since: datetime | None = None, *, force: bool = False
     ) -> dict[str, Any]:
         """Push the records changed since ``since`` (default: the job's stored cursor).
 
-        Returns ``processed``, ``created``, ``updated``, ``unchanged``, ``errors`` and
-        ``details`` (one dict per record: ``external_id``, ``otc_id``, ``action``, and
-        ``row``/``error`` for failures). ``force`` sends even unchanged records.
+        Returns ``processed``, ``created``, ``updated``, ``unchanged``, ``errors`` (a
+        count), ``failures`` (one dict per failed record), ``details`` (one dict per record:
+        ``external_id``, ``otc_id``, ``action``, and ``row``/``error`` for failures),
+        ``scan_requests`` and ``run_id``. ``force`` sends even unchanged records.
         """
         report = PushReport(self.details, self.progress, self.dry_run)
-        if self.dry_run:
-            _Run(self, report, force).run(since)
-            return report.as_dict()
-        with self.state.lock(self.job, self.lock_ttl) as lock:
-            run_id = self.state.start_run(self.job, "push", lock.owner)
-            try:
-                _Run(self, report, force, lock).run(since)
-            except BaseException as exc:
-                self.state.finish_run(run_id, "failed", report.counts, _error_text(exc))
-                raise
-            status = "ok" if report.counts["errors"] == 0 else "partial"
-            self.state.finish_run(run_id, status, report.counts)
-        return report.as_dict(run_id=run_id)
+        with self.job_state.run("push", report, dry_run=self.dry_run) as run:
+            _Push(self, run, report, force).run(since)
+        return report.as_dict(run_id=run.id)
 
 
-class _Run:
+class _Push:
     """One run of a push: its report, its pool, what it has seen."""
 
     def __init__(
-        self, service: PropertySyncService, report: PushReport, force: bool, lock: Any = None
+        self, service: PropertySyncService, run: Run, report: PushReport, force: bool
     ) -> None:
-        self.s = service
-        self.report = report
-        self.force = force
-        self.lock = lock
-        self.state, self.job, self.dry = service.state, service.job, service.dry_run
+        self.s, self.envelope, self.report, self.force = service, run, report, force
+        self.job, self.dry = service.job_state, service.dry_run
+        self.values = FieldValues(service.otc_client)
+        self.field = service.external_id_field
+        targets = service.mapping.targets
+        self.names = (*targets, self.field) if self.field else targets
         self.seen: set[str] = set()
-        self.unresolved: dict[str, str] = {}  # external id -> why its earlier create is unknown
-        self.reconciled = False
-        self.found: dict[str, str] = {}  # dry runs keep reconciled links here, not in the state
+        self.intents: dict[str, str | None] = {}  # creates an earlier run left unconfirmed
+        self.unknown: dict[str, _Task] = {}  # creates to look up before sending again
+        self.adopted = False
+        self.found: dict[str, tuple[str, str]] = {}  # dry runs: ext -> (otc id, digest)
         self.newest: datetime | None = None  # the latest change time seen in the source
         self.in_flight = 0
         # Finished writes arrive here: one queue put per write, instead of waiting on
@@ -162,78 +175,98 @@ class _Run:
 
     def run(self, since: datetime | None) -> None:
         started = datetime.now(UTC)
+        if self.field is not None and not self.values.has_key(self.field):
+            raise ConfigurationError(
+                f"external_id_field {self.field!r} is not a property field of this account "
+                "(see client.property_fields.keys())"
+            )
         if since is None:
-            stored = self.state.cursor(self.job, _SOURCE_CURSOR)
+            stored = self.job.cursor(_SOURCE_CURSOR)
             since = parse_time(stored) if stored else EPOCH
+        if not self.dry:
+            self.intents = self.job.intents()
         with ThreadPoolExecutor(self.s.max_workers, thread_name_prefix="otc-sync") as pool:
             self.pool = pool
-            if not self.dry:
-                self._recover()
             rows = iter_source_rows(self.s.external_source, since)
             while batch := list(islice(rows, self.s.batch_size)):
                 self._batch(batch)
             self._drain(0)
-        if not self.dry and self.report.counts["errors"] == 0:
+            self._settle()
+        if not self.dry and self.report.errors == 0:
             cursor = self.newest if self.newest is not None else started
-            self.state.set_cursor(self.job, _SOURCE_CURSOR, iso(cursor))
+            self.job.set_cursor(_SOURCE_CURSOR, iso(cursor))
 
-    # -- crash recovery --------------------------------------------------------------------
+    # -- finding what exists ----------------------------------------------------------------
 
-    def _recover(self) -> None:
-        """Settle the creates a previous run sent but never recorded."""
-        intents = self.state.intents(self.job)
-        lookups = {
-            ext: self.pool.submit(
-                self.s.otc_client.properties.list_properties, {"external_id": ext}
-            )
-            for ext in intents
-        }
-        for ext, future in lookups.items():
-            try:
-                found = future.result()
-            except OpenToCloseAPIError as exc:
-                self.unresolved[ext] = f"an earlier create could not be checked: {_error_text(exc)}"
-                continue
-            matches = [p for p in found if str(p.get("external_id")) == ext]
-            if matches:
-                first = min(matches, key=lambda p: int(p["id"]) if str(p["id"]).isdigit() else 0)
-                self.state.save_link(self.job, ext, str(first["id"]), intents[ext])
-            else:
-                self.state.delete_link(self.job, ext)
+    def _adopt(self) -> None:
+        """Fresh state with ``external_id_field``: link the records carrying our ids."""
+        self.adopted = True
+        assert self.field is not None
+        found = by_id_field(self._reader(), self.field, self.names, None)
+        known = self.job.links(found)
+        fresh = {e: f for e, f in found.items() if e not in known or known[e].otc_id is None}
+        for ext in self.intents.keys() - found.keys():
+            self.intents.pop(ext)  # read after the create was sent: it was never made
+            self.job.delete_link(ext)
+        if self.dry:
+            self.found.update(fresh)
+            return
+        self.job.save_links((e, otc_id, digest, None) for e, (otc_id, digest) in fresh.items())
+        for ext in fresh:
+            self.intents.pop(ext, None)
+        self.job.set_cursor(_ADOPTED, iso(datetime.now(UTC)))
 
-    def _reconcile(self) -> None:
-        """Link records that exist in Open To Close but not in our state, reading pages."""
-        self.reconciled = True
-        cursor = self.state.cursor(self.job, _RECONCILE_CURSOR)
-        params = {"modified_since": cursor} if cursor else None
-        newest = cursor
-        batch: dict[str, str] = {}
-        for record in self.s.otc_client.properties.iter_properties(params, page_size=_PAGE):
-            ext = record.get("external_id")
-            updated = record.get("updated_at")
-            if isinstance(updated, str) and (
-                newest is None or parse_time(updated) > parse_time(newest)
-            ):
-                newest = updated
-            if ext not in (None, "") and str(ext) not in batch:
-                batch[str(ext)] = str(record["id"])
-            if len(batch) >= _PAGE:
-                self._adopt(batch)
-                batch = {}
-        self._adopt(batch)
-        if newest and not self.dry:
-            self.state.set_cursor(self.job, _RECONCILE_CURSOR, newest)
+    def _reader(self) -> Reader:
+        return Reader(self.s.otc_client, self.values, self.report)
 
-    def _adopt(self, found: dict[str, str]) -> None:
-        known = self.state.links(self.job, found)
-        for ext, otc_id in found.items():
-            if ext in known:
-                continue
+    def _look_up(self, unknown: dict[str, _Task]) -> dict[str, tuple[str, str]]:
+        """The records that unconfirmed creates made: ext -> (otc id, digest)."""
+        linked = {link.otc_id for link in self.job.all_links() if link.otc_id}
+        if self.field is not None:
+            return by_id_field(self._reader(), self.field, self.names, unknown.keys(), linked)
+        digests = {ext: task.digest for ext, task in unknown.items()}
+        return by_content(self._reader(), self.names, digests, linked)
+
+    def _settle(self) -> None:
+        """Look up the creates whose outcome is unknown; link what exists, create the rest."""
+        for _ in range(_ROUNDS):
+            if not self.unknown:
+                return
+            unknown, self.unknown = self.unknown, {}
             if self.dry:
-                self.found[ext] = otc_id
-            else:
-                # No hash: what that record holds is unknown, so the push updates it once.
-                self.state.save_link(self.job, ext, otc_id, None)
+                for task in unknown.values():
+                    self.report.add("created", self._detail(task, None))
+                continue
+            try:
+                found = self._look_up(unknown)
+            except OpenToCloseAPIError as exc:
+                for task in unknown.values():
+                    why = f"an earlier create could not be checked: {_error_text(exc)}"
+                    self.report.error(task.where, task.external_id, why)
+                return
+            self.job.save_links(
+                (ext, otc_id, digest, None) for ext, (otc_id, digest) in found.items()
+            )
+            # Not found: created again, each behind its intent.
+            self.job.save_links(
+                (e, None, t.digest, None) for e, t in unknown.items() if e not in found
+            )
+            for ext, task in unknown.items():
+                self.intents.pop(ext, None)
+                if ext not in found:
+                    self._submit(task)  # its intent is still recorded
+                    continue
+                otc_id, digest = found[ext]
+                if digest == task.digest:
+                    action = "created" if task.sent else "unchanged"
+                    self.report.add(action, self._detail(task, otc_id))
+                else:
+                    task.otc_id = otc_id
+                    self._submit(task)
+            self._drain(0)
+        for task in self.unknown.values():
+            why = f"create outcome still unknown after {_ROUNDS} lookups; run again"
+            self.report.error(task.where, task.external_id, why)
 
     # -- the records -----------------------------------------------------------------------
 
@@ -247,6 +280,9 @@ class _Run:
             try:
                 ext = mapping.record_id(row.data)
                 payload = mapping.to_otc(row.data)
+                if self.field is not None:
+                    payload[self.field] = ext
+                digest = content_hash(self.values.canon(payload))
                 if mapping.modified_field and row.data.get(mapping.modified_field):
                     modified = parse_time(row.data[mapping.modified_field])
                     self.newest = max(self.newest or modified, modified)
@@ -257,31 +293,30 @@ class _Run:
                 self.report.error(row.where, ext, f"id {ext!r} appears twice; this row skipped")
                 continue
             self.seen.add(ext)
-            yield _Task(row.where, ext, payload, content_hash(payload), None)
+            yield _Task(row.where, ext, payload, digest, None)
 
     def _batch(self, batch: list[SourceRow]) -> None:
-        if self.lock is not None and self.lock.lost:
-            raise RuntimeError(f"sync job {self.job!r} lost its lock; stopping")
+        self.envelope.check()
         tasks = list(self._prepare(batch))
-        links = self.state.links(self.job, [t.external_id for t in tasks])
-        if not self.reconciled and any(t.external_id not in links for t in tasks):
-            self._reconcile()
-            links = self.state.links(self.job, [t.external_id for t in tasks])
-        intents: dict[str, str] = {}
+        links = self.job.links(t.external_id for t in tasks)
+        unlinked = any(t.external_id not in links for t in tasks)
+        if self.field and unlinked and not self.adopted and not self.job.cursor(_ADOPTED):
+            self._adopt()
+            links = self.job.links(t.external_id for t in tasks)
         todo: list[_Task] = []
         for task in tasks:
-            link = links.get(task.external_id)
-            otc_id = link.otc_id if link else self.found.get(task.external_id)
-            why = self.unresolved.get(task.external_id)
-            if why is None and link is not None and link.otc_id is None:
-                why = "an earlier create is still unconfirmed"
-            if why is not None:
-                self.report.error(task.where, task.external_id, why)
-            elif otc_id is None:
-                intents[task.external_id] = task.digest
+            ext = task.external_id
+            link = links.get(ext)
+            if (link is not None and link.otc_id is None) or ext in self.intents:
+                self.unknown[ext] = task
+                continue
+            otc_id, digest = (
+                (link.otc_id, link.content_hash) if link else self.found.get(ext, (None, None))
+            )
+            if otc_id is None:
                 todo.append(task)
-            elif self._unchanged(link, task):
-                self.report.add("unchanged", {"external_id": task.external_id, "otc_id": otc_id})
+            elif not self.force and digest == task.digest:
+                self.report.add("unchanged", {"external_id": ext, "otc_id": otc_id})
             else:
                 task.otc_id = otc_id
                 todo.append(task)
@@ -295,14 +330,9 @@ class _Run:
         window = self.s.max_workers * 4
         for start in range(0, len(todo), window):
             chunk = todo[start : start + window]
-            self.state.add_intents(
-                self.job, {t.external_id: intents[t.external_id] for t in chunk if t.otc_id is None}
-            )
+            self.job.add_intents({t.external_id: t.digest for t in chunk if t.otc_id is None})
             for task in chunk:
                 self._submit(task)
-
-    def _unchanged(self, link: Link | None, task: _Task) -> bool:
-        return link is not None and not self.force and link.content_hash == task.digest
 
     def _detail(self, task: _Task, otc_id: str | None) -> dict[str, Any]:
         return {
@@ -314,6 +344,7 @@ class _Run:
     def _submit(self, task: _Task) -> None:
         properties = self.s.otc_client.properties
         if task.otc_id is None:
+            task.sent = True
             body = {k: v for k, v in task.payload.items() if v is not None}
             future = self.pool.submit(properties.create_property, body)
         else:
@@ -336,9 +367,8 @@ class _Run:
             self.in_flight -= len(done)
             finished = [self._finish(self.tasks.pop(future), future) for future in done]
             succeeded = [item for item in finished if item is not None]
-            self.state.save_links(
-                self.job,
-                [(task.external_id, otc_id, task.digest, None) for task, otc_id in succeeded],
+            self.job.save_links(
+                (task.external_id, otc_id, task.digest, None) for task, otc_id in succeeded
             )
             for task, otc_id in succeeded:
                 detail = self._detail(task, otc_id)
@@ -347,22 +377,28 @@ class _Run:
                 self.report.add("created" if task.otc_id is None else "updated", detail)
 
     def _finish(self, task: _Task, future: Future[dict[str, Any]]) -> tuple[_Task, str] | None:
-        """The task and its Open To Close id, or None when it failed (and was reported)."""
-        ext = task.external_id
+        """The task and its Open To Close id, or None when it failed (and was reported)
+        or its outcome is unknown (and will be looked up)."""
+        ext, creating = task.external_id, task.otc_id is None
         try:
             record = future.result()
-        except NotFoundError:
-            if task.otc_id is None:
-                raise
+        except NotFoundError as exc:
+            if creating:
+                self.job.delete_link(ext)
+                self.report.error(task.where, ext, _error_text(exc))
+                return None
             # Deleted in Open To Close since the last run: the source still has it, so it is
             # created again (and linked anew).
-            self.state.delete_link(self.job, ext)
-            self.state.add_intents(self.job, {ext: task.digest})
+            self.job.delete_link(ext)
+            self.job.add_intents({ext: task.digest})
             self._submit(_Task(task.where, ext, task.payload, task.digest, None, recreate=True))
             return None
         except OpenToCloseAPIError as exc:
-            if task.otc_id is None and isinstance(exc, ValidationError):
-                self.state.delete_link(self.job, ext)  # refused: certainly not created
-            self.report.error(task.where, ext, _error_text(exc))
+            if creating and not _refused(exc):
+                self.unknown[ext] = task  # it may exist: looked up before a second create
+                return None
+            if creating:
+                self.job.delete_link(ext)  # refused: certainly not created
+            self.report.error(task.where, ext, _error_text(exc), task.otc_id)
             return None
         return task, str(record.get("id", task.otc_id))

@@ -1,11 +1,16 @@
-"""What a run did: counts that add up, and one detail per record worth reporting."""
+"""What a run did, in one shape for push, pull and two-way: counts and a list of failures.
+
+Every report has ``errors`` (how many records failed, a number) and ``failures`` (one dict
+per failed record: ``external_id``, ``otc_id`` when known, ``error``, and ``row`` for a
+source row), so code that runs any engine (the scheduler, the CLI) reads them the same way.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Literal
 
-__all__ = ["DetailLevel", "PushReport"]
+__all__ = ["DetailLevel", "PushReport", "Report"]
 
 DetailLevel = Literal["all", "changes", "errors"]
 _LEVELS = ("all", "changes", "errors")
@@ -13,7 +18,41 @@ _LEVELS = ("all", "changes", "errors")
 Progress = Callable[[str], None]
 
 
-class PushReport:
+class Report:
+    """Counts (engine-specific) plus ``failures``; ``errors`` is ``len(failures)``."""
+
+    def __init__(self, counts: dict[str, Any] | None = None) -> None:
+        self.counts: dict[str, Any] = counts if counts is not None else {}
+        self.failures: list[dict[str, Any]] = []
+        self.scan_requests = 0  # requests spent reading Open To Close's collection
+
+    @property
+    def errors(self) -> int:
+        return len(self.failures)
+
+    def fail(
+        self,
+        external_id: str | None,
+        message: str,
+        *,
+        otc_id: str | None = None,
+        where: str | None = None,
+    ) -> dict[str, Any]:
+        failure: dict[str, Any] = {"external_id": external_id, "otc_id": otc_id, "error": message}
+        if where is not None:
+            failure["row"] = where
+        self.failures.append(failure)
+        return failure
+
+    def summary(self) -> dict[str, Any]:
+        """What the run history keeps: the counts, ``errors`` and ``scan_requests``."""
+        return {**self.counts, "errors": self.errors, "scan_requests": self.scan_requests}
+
+    def as_dict(self, **extra: Any) -> dict[str, Any]:
+        return {**self.summary(), "failures": self.failures, **extra}
+
+
+class PushReport(Report):
     """Counts of a push: ``processed == created + updated + unchanged + errors``.
 
     ``details`` keeps one small dict per record: all of them (``"all"``, the guide's
@@ -26,17 +65,17 @@ class PushReport:
     ) -> None:
         if details not in _LEVELS:
             raise ValueError(f"details must be one of {', '.join(_LEVELS)}; got {details!r}")
+        super().__init__({"processed": 0, "created": 0, "updated": 0, "unchanged": 0})
         self.level = details
         self.progress = progress
         self.dry_run = dry_run
-        self.counts = {"processed": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 0}
         self.details: list[dict[str, Any]] = []
 
     def add(self, action: str, detail: dict[str, Any]) -> None:
         """Count one record's outcome (``created``, ``updated``, ``unchanged``, ``error``)."""
-        key = "errors" if action == "error" else action
         self.counts["processed"] += 1
-        self.counts[key] += 1
+        if action != "error":
+            self.counts[action] += 1
         keep = (
             self.level == "all"
             or (self.level == "changes" and action != "unchanged")
@@ -50,11 +89,10 @@ class PushReport:
         if self.progress is not None:
             self.progress(action)
 
-    def error(self, where: str | None, external_id: str | None, message: str) -> None:
-        detail: dict[str, Any] = {"external_id": external_id, "error": message}
-        if where is not None:
-            detail["row"] = where
-        self.add("error", detail)
+    def error(
+        self, where: str | None, external_id: str | None, message: str, otc_id: str | None = None
+    ) -> None:
+        self.add("error", self.fail(external_id, message, otc_id=otc_id, where=where))
 
     def as_dict(self, **extra: Any) -> dict[str, Any]:
-        return {**self.counts, "details": self.details, "dry_run": self.dry_run, **extra}
+        return super().as_dict(details=self.details, dry_run=self.dry_run, **extra)

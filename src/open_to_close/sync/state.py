@@ -19,6 +19,7 @@ from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from .._sql import create_tables
 from ._tables import Tables, first_key, make_engine, upsert
 from ._time import iso
+from .job import JobState
 from .lock import JobLock
 
 __all__ = ["Conflict", "Link", "RunRecord", "SyncState"]
@@ -102,8 +103,19 @@ class SyncState:
         self.tables.metadata.drop_all(self.engine)
 
     def lock(self, job: str, ttl: float = 60.0) -> JobLock:
-        """The job's lock: ``with state.lock(job):`` or ``SyncLockedError`` if it is held."""
-        return JobLock(self, job, ttl)
+        """The job's lock: ``with state.lock(job):`` or ``SyncLockedError`` if it is held.
+        Taking over from an owner that died marks its runs ``interrupted``."""
+        return JobLock(
+            self.engine,
+            self.tables.locks,
+            job,
+            ttl,
+            on_takeover=lambda owner: self.mark_interrupted(job, owner),
+        )
+
+    def job(self, name: str, lock_ttl: float = 60.0) -> JobState:
+        """One job's view of this store: ``job.links(ids)``, ``with job.run(kind, report)``."""
+        return JobState(self, name, lock_ttl)
 
     # -- links -----------------------------------------------------------------------------
 

@@ -2,9 +2,13 @@
 
 The two systems' ids differ, so records are matched through the link table (external id
 <-> Open To Close id), never by assuming one id works in both (the guide's code updated
-Open To Close with the external id). Each run reads the changes of both sides since their
-cursors, decides each record against its base snapshot (:mod:`.merge`), writes what each
-side is missing, and stores the new base. Deletes on either side are carried over.
+Open To Close with the external id). Each run reads every Open To Close property (the
+live API has no ``updated_at`` or ``modified_since``: one scan of N properties is ⌈N/50⌉
+requests) and the external changes since its cursor, compares each record's mapped values
+with its base snapshot (:mod:`.merge`, field by field), writes what each side is missing
+(only the changed fields), and stores the new base. Deletes on either side are carried
+over. Two-way sync fills no default into a record and writes no field outside the
+mapping, except ``external_id_field`` where it is blank.
 
 ``manual`` conflicts are stored in the sync state; later runs leave those records alone
 (while keeping the stored values current) until :meth:`TwoWayPropertySync.resolve_conflict`
@@ -19,16 +23,16 @@ from datetime import datetime
 from typing import Any
 
 from ..exceptions import ConfigurationError, OpenToCloseAPIError
-from ._time import iso, parse_time
-from ._twoway_write import Writer
+from ._time import Newest, iso, parse_time
+from ._twoway_write import OtcView, Writer
 from .mapping import FieldMapping, RowError
 from .merge import STRATEGIES, Decision, apply_resolution, decide
 from .push import open_state
 from .state import Conflict, Link, SyncState
+from .values import scan
 
 __all__ = ["TwoWayPropertySync"]
 
-_PAGE = 500
 _COMMIT_EVERY = 100
 
 
@@ -37,11 +41,10 @@ class _Pair:
     """One linked record as this run sees it; ``None`` values: no change seen on that side."""
 
     link: Link
-    otc: dict[str, Any] | None = None  # the Open To Close record, if it changed
+    otc: OtcView | None = None  # the Open To Close record, if it changed
     otc_deleted: bool = False
     ext: dict[str, Any] | None = None  # the external change, if any
     ext_deleted: bool = False
-    recover: bool = False  # an interrupted run may have created it in Open To Close
 
 
 class TwoWayPropertySync:
@@ -52,6 +55,8 @@ class TwoWayPropertySync:
     ``update_property(id, data)``, ``create_property(data)`` (returns a dict with ``id``)
     and optionally ``delete_property(id)`` and ``flush()``. ``data`` is in the external
     system's field names; ``mapping`` translates (the guide's transform by default).
+    ``external_id_field`` (default: the mapping's) is a property field key that holds the
+    external id: set where blank, used to match records, never overwritten.
     """
 
     def __init__(
@@ -66,6 +71,7 @@ class TwoWayPropertySync:
         job: str = "two-way",
         detect_otc_deletes: bool = True,
         lock_ttl: float = 60.0,
+        external_id_field: str | None = None,
     ) -> None:
         for name, value in (
             ("conflict_resolution", conflict_resolution),
@@ -80,8 +86,10 @@ class TwoWayPropertySync:
         self.conflict_resolution = conflict_resolution
         self.merge_fallback = merge_fallback
         self.mapping = mapping or FieldMapping()
+        self.external_id_field = external_id_field or self.mapping.external_id_field
         self.state = open_state(state)
         self.job = job
+        self.job_state = self.state.job(job, lock_ttl)
         self.detect_otc_deletes = detect_otc_deletes
         self.lock_ttl = lock_ttl
 
@@ -90,28 +98,21 @@ class TwoWayPropertySync:
     def sync_bidirectional(self, since: datetime | None = None) -> dict[str, Any]:
         """One run: returns ``otc_to_external`` and ``external_to_otc`` (``created``,
         ``updated``, ``deleted``, ``conflicts``), ``conflicts`` (one dict per conflict met:
-        ``otc_id``, ``external_id``, ``fields``, ``resolution``) and ``errors``."""
-        with self.state.lock(self.job, self.lock_ttl) as lock:
-            run_id = self.state.start_run(self.job, "two-way", lock.owner)
-            run = _Run(self)
-            try:
-                run.run(since)
-            except BaseException as exc:
-                self.state.finish_run(
-                    run_id, "failed", run.counts(), str(exc) or type(exc).__name__
-                )
-                raise
-            self.state.finish_run(run_id, "partial" if run.errors else "ok", run.counts())
-            return run.result(run_id)
+        ``otc_id``, ``external_id``, ``fields``, ``resolution``), ``errors`` (a count),
+        ``failures`` (one dict per failed record), ``scan_requests`` and ``run_id``."""
+        run = _Run(self)
+        with self.job_state.run("two-way", run.report) as envelope:
+            run.run(since)
+        return run.result(envelope.id)
 
     def conflicts(self) -> list[Conflict]:
         """The conflicts waiting for a decision (``manual``)."""
-        return self.state.conflicts(self.job, "open")
+        return self.job_state.conflicts("open")
 
     def resolve_conflict(self, conflict_id: int, use: str) -> dict[str, Any]:
         """Decide a stored conflict (``use``: ``otc`` or ``external``) and apply it now."""
         with self.state.lock(self.job, self.lock_ttl):
-            conflict = self.state.resolve_conflict(conflict_id, use)
+            conflict = self.job_state.resolve_conflict(conflict_id, use)
             run = _Run(self)
             run.apply_resolved(conflict)
             run.commit()
@@ -122,80 +123,56 @@ class _Run(Writer):
     """One run (or one applied resolution): reads both sides, decides, writes."""
 
     def __init__(self, sync: TwoWayPropertySync) -> None:
-        super().__init__(sync.mapping, sync.state, sync.job, sync.otc_client, sync.external_client)
+        super().__init__(
+            sync.mapping,
+            sync.job_state,
+            sync.otc_client,
+            sync.external_client,
+            sync.external_id_field,
+        )
         self.s = sync
         self.conflicts: list[dict[str, Any]] = []
 
-    def counts(self) -> dict[str, Any]:
-        return {
-            "otc_to_external": self.o2e,
-            "external_to_otc": self.e2o,
-            "errors": len(self.errors),
-        }
-
     def result(self, run_id: int | None) -> dict[str, Any]:
-        return {
-            "otc_to_external": self.o2e,
-            "external_to_otc": self.e2o,
-            "conflicts": self.conflicts,
-            "errors": self.errors,
-            "run_id": run_id,
-        }
+        return self.report.as_dict(conflicts=self.conflicts, run_id=run_id)
 
     # -- reading both sides ----------------------------------------------------------------
 
     def run(self, since: datetime | None) -> None:
-        for conflict in self.state.conflicts(self.job, "resolved"):
+        if self.field is not None and not self.values.has_key(self.field):
+            raise ConfigurationError(
+                f"external_id_field {self.field!r} is not a property field of this account"
+            )
+        for conflict in self.job.conflicts("resolved"):
             self.apply_resolved(conflict)
         self.commit()
-        otc_cursor = iso(since) if since else self.state.cursor(self.job, "otc")
-        ext_cursor = iso(since) if since else self.state.cursor(self.job, "external")
-        otc_changes, otc_ids, otc_newest = self._otc_changes(otc_cursor)
+        ext_cursor = iso(since) if since else self.job.cursor("external")
+        listing = scan(self.s.otc_client)
+        for record in listing:
+            view = self.view(record)
+            self.views[view.id] = view
+        self.report.scan_requests = listing.requests
         raw = self.ext.get_changes(parse_time(ext_cursor) if ext_cursor else None)
         ext_changes = {str(c["id"]): c for c in raw}
-        ext_newest = max(
-            (parse_time(c["modified_at"]) for c in raw if c.get("modified_at")), default=None
-        )
-        self._process(otc_changes, otc_ids, ext_changes)
+        newest = Newest()
+        for change in raw:
+            newest.see(change.get("modified_at"))
+        self._process(ext_changes)
         self.commit()
-        if not self.errors:
-            if otc_newest:
-                self.state.set_cursor(self.job, "otc", otc_newest)
-            if ext_newest is not None:
-                self.state.set_cursor(self.job, "external", iso(ext_newest))
+        if not self.report.errors and newest.value is not None:
+            self.job.set_cursor("external", iso(parse_time(newest.value)))
 
-    def _otc_changes(
-        self, cursor: str | None
-    ) -> tuple[dict[str, dict[str, Any]], set[str] | None, str | None]:
-        """Changed records by id, every id (when scanning for deletes), the newest time."""
-        changes: dict[str, dict[str, Any]] = {}
-        newest = cursor
-        since = parse_time(cursor) if cursor else None
-        scan = self.s.detect_otc_deletes
-        params = None if scan or cursor is None else {"modified_since": cursor}
-        ids: set[str] = set()
-        for record in self.properties.iter_properties(params, page_size=_PAGE):
-            ids.add(str(record["id"]))
-            updated = parse_time(record["updated_at"])
-            if since is None or updated > since:
-                changes[str(record["id"])] = record
-                if newest is None or updated > parse_time(newest):
-                    newest = record["updated_at"]
-        return changes, ids if scan else None, newest
-
-    def _process(
-        self,
-        otc_changes: dict[str, dict[str, Any]],
-        otc_ids: set[str] | None,
-        ext_changes: dict[str, Mapping[str, Any]],
-    ) -> None:
-        by_ext = self.state.links(self.job, ext_changes)
-        by_otc = self.state.links_by_otc(self.job, otc_changes)
+    def _process(self, ext_changes: dict[str, Mapping[str, Any]]) -> None:
+        linked = {link.otc_id: link for link in self.job.all_links() if link.otc_id}
+        by_ext = self.job.links(ext_changes)
         pairs: dict[str, _Pair] = {}
-        for otc_id, record in otc_changes.items():
-            if otc_id in by_otc:
-                link = by_otc[otc_id]
-                pairs.setdefault(link.external_id, _Pair(link)).otc = record
+        new_otc: dict[str, OtcView] = {}
+        for otc_id, view in self.views.items():
+            link = linked.get(otc_id)
+            if link is None:
+                new_otc[otc_id] = view
+            elif link.base is None or view.values != link.base:
+                pairs.setdefault(link.external_id, _Pair(link)).otc = view
         for ext_id, change in ext_changes.items():
             if ext_id in by_ext and by_ext[ext_id].otc_id is not None:
                 pair = pairs.setdefault(ext_id, _Pair(by_ext[ext_id]))
@@ -204,15 +181,14 @@ class _Run(Writer):
                 else:
                     pair.ext = dict(change)
         lists_all = getattr(self.ext, "lists_all", False)
-        if lists_all or otc_ids is not None:
-            for link in self.state.all_links(self.job):
-                gone_ext = lists_all and link.external_id not in ext_changes
-                gone_otc = otc_ids is not None and link.otc_id not in otc_ids
-                if gone_ext or gone_otc:
-                    pair = pairs.setdefault(link.external_id, _Pair(link))
-                    pair.ext_deleted |= gone_ext
-                    pair.otc_deleted |= gone_otc
-        held = self.state.open_conflict_ids(self.job)
+        for link in linked.values():
+            gone_ext = lists_all and link.external_id not in ext_changes
+            gone_otc = self.s.detect_otc_deletes and link.otc_id not in self.views
+            if gone_ext or gone_otc:
+                pair = pairs.setdefault(link.external_id, _Pair(link))
+                pair.ext_deleted |= gone_ext
+                pair.otc_deleted |= gone_otc
+        held = self.job.open_conflict_ids()
         for n, pair in enumerate(pairs.values(), start=1):
             self._pair(pair, held)
             if n % _COMMIT_EVERY == 0:
@@ -220,7 +196,7 @@ class _Run(Writer):
         intents = {k for k, link in by_ext.items() if link.otc_id is None}
         self._new_records(
             {k: c for k, c in ext_changes.items() if k not in by_ext or k in intents},
-            {k: r for k, r in otc_changes.items() if k not in by_otc},
+            new_otc,
             intents,
         )
 
@@ -229,9 +205,14 @@ class _Run(Writer):
     def _snapshots(self, pair: _Pair) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """Each side's values now: the change seen, None if deleted, else the base."""
         base = pair.link.base
-        otc = None if pair.otc_deleted else self.mapping.snapshot(pair.otc) if pair.otc else base
+        otc = None if pair.otc_deleted else pair.otc.values if pair.otc else base
         ext = None if pair.ext_deleted else self.ext_snapshot(pair.ext) if pair.ext else base
         return otc, ext
+
+    def _times(self, pair: _Pair) -> tuple[datetime | None, datetime | None]:
+        ext = pair.ext
+        ext_time = parse_time(ext["modified_at"]) if ext and ext.get("modified_at") else None
+        return (pair.otc.updated if pair.otc else None), ext_time
 
     def _pair(self, pair: _Pair, held: set[str]) -> None:
         link = pair.link
@@ -248,60 +229,38 @@ class _Run(Writer):
             return
         if otc == link.base and ext == link.base:
             return  # our own writes read back, or a file row that did not change
-        decision = decide(
-            link.base,
-            otc,
-            ext,
-            self.s.conflict_resolution,
-            self.s.merge_fallback,
-            parse_time(pair.otc["updated_at"]) if pair.otc else None,
-            parse_time(pair.ext["modified_at"])
-            if pair.ext and pair.ext.get("modified_at")
-            else None,
-        )
+        strategy, fallback = self.s.conflict_resolution, self.s.merge_fallback
+        decision = decide(link.base, otc, ext, strategy, fallback, *self._times(pair))
         self._settle(link, link.base, otc, ext, decision)
 
     def _first_sync(self, pair: _Pair) -> None:
-        """A record never synced to the end: new on one side, matched by ``external_id``,
-        or left half-done by an interrupted run. A missing side is created, not deleted."""
-        link, otc_record = pair.link, pair.otc
-        if otc_record is None and not pair.otc_deleted:
-            if link.otc_id is not None:
-                otc_record = self.retrieve(link.otc_id)
-            elif pair.recover:
-                otc_record = self.lookup(link.external_id)
-        if otc_record is not None and link.otc_id != str(otc_record["id"]):
-            link = Link(link.external_id, str(otc_record["id"]), None, None)
-        otc = self.mapping.snapshot(otc_record) if otc_record is not None else None
+        """A record never synced to the end: new on one side, matched by the external id
+        field or by content, or left half-done by an interrupted run. A missing side is
+        created, not deleted."""
+        link, view = pair.link, pair.otc
+        if view is None and not pair.otc_deleted and link.otc_id is not None:
+            view = self.views.get(link.otc_id)
+        pair.otc = view
+        otc = view.values if view is not None else None
         ext = self.ext_snapshot(pair.ext) if pair.ext is not None else None
         if otc is not None and ext is not None:
-            decision = decide(
-                None,
-                otc,
-                ext,
-                self.s.conflict_resolution,
-                self.s.merge_fallback,
-                parse_time(otc_record["updated_at"]) if otc_record else None,
-                parse_time(pair.ext["modified_at"])
-                if pair.ext and pair.ext.get("modified_at")
-                else None,
-            )
+            strategy, fallback = self.s.conflict_resolution, self.s.merge_fallback
+            decision = decide(None, otc, ext, strategy, fallback, *self._times(pair))
             self._settle(link, {}, otc, ext, decision)
         elif otc is not None or ext is not None:
             self.write(link, otc, ext, otc if otc is not None else ext)
         else:
-            self.state.delete_link(self.job, link.external_id)
+            self.job.delete_link(link.external_id)
 
     def _hold(self, pair: _Pair, otc: dict[str, Any] | None, ext: dict[str, Any] | None) -> None:
         """A record with an undecided conflict: keep its stored values current, write nothing."""
         link = pair.link
-        for conflict in self.state.conflicts(self.job, "open"):
+        for conflict in self.job.conflicts("open"):
             if conflict.external_id != link.external_id:
                 continue
             seen_otc = pair.otc is not None or pair.otc_deleted
             seen_ext = pair.ext is not None or pair.ext_deleted
-            self.state.record_conflict(
-                self.job,
+            self.job.record_conflict(
                 link.external_id,
                 link.otc_id,
                 conflict.fields,
@@ -326,8 +285,8 @@ class _Run(Writer):
                 "resolution": decision.resolution,
             }
             if decision.manual:
-                entry["conflict_id"] = self.state.record_conflict(
-                    self.job, link.external_id, link.otc_id, decision.conflicts, base, otc, ext
+                entry["conflict_id"] = self.job.record_conflict(
+                    link.external_id, link.otc_id, decision.conflicts, base, otc, ext
                 )
                 self.o2e["conflicts"] += 1
                 self.e2o["conflicts"] += 1
@@ -341,15 +300,15 @@ class _Run(Writer):
         self.write(link, otc, ext, decision.target)
 
     def apply_resolved(self, conflict: Conflict) -> None:
-        link = self.state.links(self.job, [conflict.external_id]).get(conflict.external_id)
+        link = self.job.links([conflict.external_id]).get(conflict.external_id)
         if link is None or conflict.resolution is None:
-            self.state.mark_applied(conflict.id)
+            self.job.mark_applied(conflict.id)
             return
         decision = apply_resolution(
             conflict.base, conflict.otc_values, conflict.external_values, conflict.resolution
         )
         self.write(link, conflict.otc_values, conflict.external_values, decision.target)
-        self.state.mark_applied(conflict.id)
+        self.job.mark_applied(conflict.id)
         self.conflicts.append(
             {
                 "otc_id": link.otc_id,
@@ -362,28 +321,46 @@ class _Run(Writer):
 
     # -- records new on one side -----------------------------------------------------------
 
+    def _match(
+        self, ext_id: str, change: Mapping[str, Any], new_otc: dict[str, OtcView], recover: bool
+    ) -> OtcView | None:
+        """The unlinked Open To Close record that is this external row: the one carrying
+        its id in the external id field, or, for a create an earlier run may have made,
+        the one holding the same values."""
+        if self.field is not None:
+            match = next((v for v in new_otc.values() if v.ext_id == ext_id), None)
+            if match is not None or not recover:
+                return match
+        if not recover:
+            return None
+        values = self.ext_snapshot(change)
+        return next((v for v in new_otc.values() if v.values == values), None)
+
     def _new_records(
         self,
         new_ext: dict[str, Mapping[str, Any]],
-        new_otc: dict[str, dict[str, Any]],
+        new_otc: dict[str, OtcView],
         intents: set[str],
     ) -> None:
-        """Create each new record on the other side. An Open To Close record that carries
-        the external id (``external_id``) is linked to that row instead."""
-        otc_by_ext = {str(r["external_id"]): r for r in new_otc.values() if r.get("external_id")}
+        """Create each new record on the other side, or link it to its match."""
         for ext_id, change in new_ext.items():
             if change.get("deleted") or change.get("data") is None:
                 continue
-            match = otc_by_ext.pop(ext_id, None)
+            try:
+                match = self._match(ext_id, change, new_otc, ext_id in intents)
+            except RowError as exc:
+                self.fail(ext_id, None, exc)
+                continue
             if match is not None:
-                new_otc.pop(str(match["id"]), None)
-            link = Link(ext_id, str(match["id"]) if match else None, None, None)
+                new_otc.pop(match.id, None)
+            link = Link(ext_id, match.id if match else None, None, None)
             # Recorded before anything is created: the next run knows to look first.
-            self.state.save_link(self.job, ext_id, link.otc_id, None, None)
-            pair = _Pair(link, otc=match, ext=dict(change), recover=ext_id in intents)
-            self._pair(pair, set())
-        for otc_id, record in new_otc.items():
-            ext_id = str(record.get("external_id") or f"otc-{otc_id}")
+            self.job.save_link(ext_id, link.otc_id, None, None)
+            self._pair(_Pair(link, otc=match, ext=dict(change)), set())
+        taken = set(self.job.links(v.ext_id for v in new_otc.values() if v.ext_id))
+        for otc_id, view in new_otc.items():
+            ext_id = view.ext_id if view.ext_id and view.ext_id not in taken else f"otc-{otc_id}"
+            taken.add(ext_id)
             link = Link(ext_id, otc_id, None, None)
-            self.state.save_link(self.job, ext_id, otc_id, None, None)
-            self._pair(_Pair(link, otc=record), set())
+            self.job.save_link(ext_id, otc_id, None, None)
+            self._pair(_Pair(link, otc=view), set())
