@@ -20,30 +20,21 @@ def _serve_sandbox(conn: Connection, options: dict[str, Any]) -> None:
         conn.send(sb.base_url)
         while (command := conn.recv()) != "stop":
             name, args = command
-            conn.send(getattr(sb, name)(*args))
+            target = sb.core.stats.reset if name == "reset_stats" else getattr(sb, name)
+            conn.send(target(*args))
 
 
-def _serve_bare(conn: Connection) -> None:
+def _serve_bare(conn: Connection, body: bytes) -> None:
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import JSONResponse
+    from starlette.responses import Response
     from starlette.routing import Route
 
     from open_to_close._serving import BackgroundServer
 
-    record = {
-        "id": 1,
-        "address": "123 Main St",
-        "city": "Austin",
-        "state": "TX",
-        "listing_price": 500000,
-        "status": "active",
-        "created_at": "2026-01-01T00:00:00.000000Z",
-        "updated_at": "2026-01-01T00:00:00.000000Z",
-    }
-
-    async def retrieve(request: Request) -> JSONResponse:
-        return JSONResponse({**record, "id": int(request.path_params["id"])})
+    async def retrieve(request: Request) -> Response:
+        int(request.path_params["id"])
+        return Response(body, media_type="application/json")
 
     app = Starlette(routes=[Route("/v1/properties/{id}", retrieve)])
     with BackgroundServer(app) as server:  # served as the sandbox is
@@ -88,6 +79,9 @@ class RemoteSandbox:
     def set_rate_limit(self, spec: str | None) -> None:
         self._call("set_rate_limit", spec)
 
+    def reset_stats(self) -> None:
+        self._call("reset_stats")
+
 
 @contextmanager
 def sandbox_process(api_key: str = "bench-key-0001", **options: Any) -> Iterator[RemoteSandbox]:
@@ -109,7 +103,8 @@ def sandbox_process(api_key: str = "bench-key-0001", **options: Any) -> Iterator
 
 
 @contextmanager
-def bare_starlette_process() -> Iterator[str]:
-    """A one-route Starlette app (``GET /v1/properties/{id}``) in another process."""
-    with _process(_serve_bare) as url:
+def bare_starlette_process(body: bytes) -> Iterator[str]:
+    """A one-route Starlette app (``GET /v1/properties/{id}`` answering ``body``) in
+    another process."""
+    with _process(_serve_bare, body) as url:
         yield url

@@ -34,7 +34,8 @@ _PROBE_INTERVAL = 0.01
 _OBSERVE_SECONDS = 1.0
 _BACK_OFF = 0.9
 _SETTLE_SECONDS = 0.5  # 429s this soon after an adjustment belong to the same burst
-# Each answer that is not a 429 raises a learned pace by this share...
+# Once this long has passed without a 429, each answer raises a learned pace by a share...
+_HOLD_SECONDS = 5.0
 _SPEED_UP = 0.01
 # ... and pacing stops once the pace is this many times what was refused.
 _RELEASE_FACTOR = 8.0
@@ -181,7 +182,7 @@ class Pacer:
 
     def _speed_up(self) -> None:
         learned = self._learned
-        if learned is None:
+        if learned is None or time.monotonic() - self._adjusted_at < _HOLD_SECONDS:
             return
         learned *= 1.0 + _SPEED_UP
         if self._refused_at is not None and learned > _RELEASE_FACTOR * self._refused_at:

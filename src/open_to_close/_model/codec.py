@@ -57,6 +57,7 @@ class PropertyCodec:
             name: ALIAS_TYPES.get(name, "any") if key == DEFAULT_FIELD_ALIASES.get(name) else "any"
             for name, key in self.aliases.items()
         }
+        self._positions: dict[str, int] = {}  # where each aliased key sat last time
         self._names_of: dict[Any, tuple[str, ...]] = {}
         for name, key in self.aliases.items():
             self._names_of[key] = (*self._names_of.get(key, ()), name)
@@ -77,15 +78,35 @@ class PropertyCodec:
         values = record.get("field_values")
         if not isinstance(values, list):
             return out
-        names_of = self._names_of
-        for entry in values:
-            names = names_of.get(entry.get("key")) if isinstance(entry, dict) else None
-            if names is None:
-                continue
-            for name in names:
+        for key, entry in self._aliased_values(values):
+            for name in self._names_of[key]:
                 if name not in record:
                     out[name] = self.flat_value(name, entry.get("value"))
         return out
+
+    def _aliased_values(self, values: list[Any]) -> list[tuple[str, Record]]:
+        """The entries of ``values`` whose key an alias names. Records of one account list
+        their fields in the same order, so the positions seen last are tried first: 14
+        look-ups instead of a walk over ~500 values."""
+        positions = self._positions
+        found: list[tuple[str, Record]] = []
+        size = len(values)
+        for key, at in positions.items():
+            entry = values[at] if at < size else None
+            if not isinstance(entry, dict) or entry.get("key") != key:
+                break
+            found.append((key, entry))
+        else:
+            if len(found) == len(self._names_of):
+                return found
+        found = []
+        positions.clear()
+        for at, entry in enumerate(values):
+            name = entry.get("key") if isinstance(entry, dict) else None
+            if isinstance(name, str) and name in self._names_of and name not in positions:
+                positions[name] = at
+                found.append((name, entry))
+        return found
 
     def flat_value(self, name: str, value: Any) -> Any:
         """How the flat name ``name`` shows the API's ``value``."""
