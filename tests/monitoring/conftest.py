@@ -9,10 +9,11 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-# Every route template of the API: the only values an ``endpoint`` label may take.
+# Every route template of the API: the only values an ``endpoint`` label may take (with
+# the look-ups a client makes once on the live model: the fields, the team member).
 from open_to_close._model.resources import RESOURCES
 
-TEMPLATES = {"/propertyFields"} | {
+TEMPLATES = {"/propertyFields", "/teams/"} | {
     t for spec in RESOURCES for t in (spec.collection_template, spec.item_template)
 }
 

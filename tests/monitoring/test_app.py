@@ -16,6 +16,7 @@ from open_to_close import OpenToCloseAPI
 from open_to_close.cache import RedisCache
 from open_to_close.monitoring import (
     HealthCheck,
+    api_check,
     create_monitoring_app,
     instrument,
     monitoring_routes,
@@ -60,6 +61,21 @@ async def test_wrong_key_is_503_and_not_echoed(sb: SandboxServer) -> None:
     assert response.status_code == 503
     assert "AuthenticationError" in response.json()["error"]
     assert key not in response.text
+
+
+async def test_the_probe_spares_the_api_budget(sb: SandboxServer, client: OpenToCloseAPI) -> None:
+    """At most one probe per ``every`` seconds, and a 429 (a busy account, about one
+    request a second on the live API) is an API that answered, not a dead one."""
+    app = create_monitoring_app(checks=[api_check(client, every=60)])
+    for _ in range(3):
+        assert (await get(app, "/health")).status_code == 200
+    assert sb.stats()["requests"]["GET /properties"] == 1
+    sb.set_faults(rate=1.0, statuses=(429,))
+    busy = create_monitoring_app(checks=[api_check(client, every=0)])
+    response = await get(busy, "/health")
+    assert response.status_code == 200, response.text
+    assert response.json()["api_connectivity"] == "ok"
+    sb.set_faults()
 
 
 async def test_no_client_and_no_key_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -138,8 +154,16 @@ async def test_metrics_parse_and_stay_bounded(
     labels = {"method": "GET", "endpoint": "/properties/{id}", "status": "success"}
     assert value(response.text, "otc_api_requests_total", **labels) == 5
     found = samples(response.text, "otc_api_requests_total")
-    # Five ids, yet one series per route and outcome (error series start at 0).
-    assert len(found) == 4
+    # Five ids, yet one series per route and outcome (error series start at 0): the five
+    # creates and reads, and the client's two look-ups (fields, team member).
+    routes = {(dict(k)["method"], dict(k)["endpoint"]) for k in found}
+    assert routes == {
+        ("POST", "/properties"),
+        ("GET", "/properties/{id}"),
+        ("GET", "/propertyFields"),
+        ("GET", "/teams/"),
+    }
+    assert len(found) == 2 * len(routes)
     assert {dict(k)["endpoint"] for k in found} <= TEMPLATES
 
 

@@ -80,13 +80,15 @@ def test_failed_calls_log_without_the_key() -> None:
         client = OpenToCloseAPI(
             SECRET, f"http://127.0.0.1:{closed_port()}/v1", max_retries=1, retry_backoff=0.01
         )
+        MonitoredOTCClient(client)
         with pytest.raises(NetworkError):
-            MonitoredOTCClient(client).get_property(7)
+            client.property_notes.list_property_notes(7)
         client.close()
     finally:
         root.handlers[:], root.level, root.propagate = saved
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     failed = [line for line in lines if line["message"].startswith("API call failed")]
     assert failed and failed[0]["error_type"] == "NetworkError"
-    assert failed[0]["endpoint"] == "/properties/{id}" and failed[0]["path"] == "/properties/7"
+    assert failed[0]["endpoint"] == "/properties/{property_id}/notes"
+    assert failed[0]["path"] == "/properties/7/notes"
     assert SECRET not in stream.getvalue()

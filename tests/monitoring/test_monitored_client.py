@@ -25,23 +25,32 @@ def test_the_four_methods_are_recorded_and_logged(
         with pytest.raises(NotFoundError):
             monitored.get_property(10**6)
     text = scrape(registry)
+    # The update is a PUT answered 405 (Allow: PATCH), then a PATCH, as on the live API.
     for method, endpoint in [
         ("POST", "/properties"),
         ("GET", "/properties/{id}"),
-        ("PUT", "/properties/{id}"),
+        ("PATCH", "/properties/{id}"),
         ("GET", "/properties"),
+        ("GET", "/propertyFields"),  # the client's look-ups, once
+        ("GET", "/teams/"),
     ]:
         labels = {"method": method, "endpoint": endpoint, "status": "success"}
         assert value(text, "otc_api_requests_total", **labels) == 1, labels
     errors = {"method": "GET", "endpoint": "/properties/{id}", "error_type": "NotFoundError"}
     assert value(text, "otc_api_errors_total", **errors) == 1
+    refused = {"method": "PUT", "endpoint": "/properties/{id}"}
+    assert value(text, "otc_api_errors_total", error_type="MethodNotAllowedError", **refused) == 1
 
     ok = [r for r in caplog.records if r.getMessage().startswith("API call successful")]
-    assert len(ok) == 4
-    assert {r.endpoint for r in ok} == {"/properties", "/properties/{id}"}
+    assert len(ok) == 6
+    looked_up = {"/propertyFields", "/teams/"}
+    assert {r.endpoint for r in ok} == {"/properties", "/properties/{id}", *looked_up}
     assert all(isinstance(r.duration_ms, float) for r in ok)
-    failed = [r for r in caplog.records if r.getMessage().startswith("API call failed")]
-    assert len(failed) == 1 and failed[0].error_type == "NotFoundError"
+    errors_logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors_logged) == 1 and errors_logged[0].error_type == "NotFoundError"
+    assert errors_logged[0].getMessage().startswith("API call failed")
+    refusals = [r for r in caplog.records if r.getMessage().startswith("API call refused")]
+    assert [(r.levelno, r.method, r.status) for r in refusals] == [(logging.INFO, "PUT", 405)]
     assert client.settings.api_key.get() not in caplog.text
 
 

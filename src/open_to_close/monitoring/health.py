@@ -8,8 +8,10 @@ makes reads slower). Every check runs at once, each under its own timeout.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +24,7 @@ import anyio.to_thread
 
 from .._redact import redact
 from ..client import AsyncOpenToCloseAPI, OpenToCloseAPI
+from ..exceptions import RateLimitError
 
 __all__ = [
     "HealthCheck",
@@ -48,17 +51,27 @@ def api_check(
     *,
     timeout: float = 5.0,
     name: str = "api",
+    every: float = 30.0,
 ) -> HealthCheck:
-    """One ``GET /properties?limit=1``, without retries (a probe must answer quickly).
+    """One ``GET /properties?limit=1``, without retries (a probe must answer quickly), at
+    most once every ``every`` seconds: in between, the last success stands.
 
-    It runs on its own client with ``client``'s settings (none: from the environment,
-    made on the first check, so a missing key shows as a failed check, not a crash).
+    The live API allows about one request a second, shared by everything using the key,
+    so a probe asked every few seconds must not spend that budget, and a 429 counts as
+    reachable (the API answered; a busy service is not a dead one). It runs on its own
+    client with ``client``'s settings (none: from the environment, made on the first
+    check, so a missing key shows as a failed check, not a crash).
     """
+    if isinstance(every, bool) or not isinstance(every, int | float) or every < 0:
+        raise ValueError(f"every must be a number of seconds, at least 0; got {every!r}")
     probe: list[OpenToCloseAPI] = []
     lock = threading.Lock()
+    last_ok = [-math.inf]
 
     def check() -> None:
         with lock:
+            if time.monotonic() - last_ok[0] < every:
+                return
             if not probe:
                 if client is None:
                     probe.append(OpenToCloseAPI(max_retries=0, timeout=timeout))
@@ -69,7 +82,9 @@ def api_check(
                         timeout=min(client.settings.timeout, timeout),
                     )
                     probe.append(OpenToCloseAPI(settings=settings))
-        probe[0].properties.list_properties({"limit": 1})
+        with contextlib.suppress(RateLimitError):  # the API answered: reachable
+            probe[0].properties.list_properties({"limit": 1})
+        last_ok[0] = time.monotonic()
 
     return HealthCheck(name, check, required=True, timeout=timeout)
 

@@ -11,12 +11,13 @@ from typing import IO, Any
 
 from .._hooks import Call, Hook
 from .._redact import redact
-from ..exceptions import OpenToCloseAPIError
+from ..exceptions import MethodNotAllowedError, OpenToCloseAPIError
 
 __all__ = ["CallLogHook", "JsonFormatter", "RedactingFormatter", "configure_logging"]
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+_UPDATE_VERBS = ("PUT", "PATCH")
 
 
 def _clean(value: Any) -> Any:
@@ -111,8 +112,19 @@ class CallLogHook(Hook):
 
     def on_error(self, call: Call, error: OpenToCloseAPIError, elapsed: float) -> None:
         fields = self._fields(call, elapsed)
-        self.logger.error(
-            "API call failed: %s %s (%.1f ms) - %s: %s",
+        # An update refused with 405 whose Allow names the other verb is how the client
+        # learns the verb (PUT, then PATCH on the live API): once per client, not a failure.
+        level, outcome = logging.ERROR, "failed"
+        if (
+            isinstance(error, MethodNotAllowedError)
+            and call.method in _UPDATE_VERBS
+            and any(v in error.allowed for v in _UPDATE_VERBS if v != call.method)
+        ):
+            level, outcome = logging.INFO, "refused, the client follows Allow"
+        self.logger.log(
+            level,
+            "API call %s: %s %s (%.1f ms) - %s: %s",
+            outcome,
             call.method,
             call.template,
             fields["duration_ms"],
