@@ -7,6 +7,7 @@ import typer
 from . import account as _account
 from . import cache as _cache
 from . import demo as _demo
+from . import events as _events
 from . import queue as _queue
 from . import sandbox as _sandbox
 from . import serve as _serve
@@ -35,7 +36,7 @@ def _root(
 
 # Each command group lives in its own module with a ``register(app)`` function; heavy
 # imports happen inside the commands, so ``otc --help`` stays fast.
-for _module in (_account, _cache, _demo, _queue, _sandbox, _serve, _sync, _webhooks):
+for _module in (_account, _cache, _demo, _events, _queue, _sandbox, _serve, _sync, _webhooks):
     _module.register(app)
 
 
