@@ -81,6 +81,23 @@ def test_memory_cache_is_bounded_and_drops_soonest_expiring_first() -> None:
         MemoryCache(max_entries=0)
 
 
+def test_memory_cache_is_bounded_in_bytes_too() -> None:
+    """Live properties are ~65 KB of JSON each: a count alone would let 10,000 of them
+    take 650 MB."""
+    record = "x" * 65_000
+    cache = MemoryCache(max_bytes=1_000_000)
+    cache.set("ver:properties:1", "t", 1000)
+    for n in range(40):
+        cache.set(f"item:properties:{n}", record, 10 + n)
+    assert 0 < len(cache) <= 16
+    assert cache.get_many(["ver:properties:1", "item:properties:39"]) == ["t", record]
+    assert cache.get_many(["item:properties:0"]) == [None]
+    cache.write({"item:properties:39": "small"}, 60, deletes=["item:properties:38"])
+    assert cache.clear() > 0 and len(cache) == 0
+    with pytest.raises(ValueError, match="max_bytes"):
+        MemoryCache(max_bytes=0)
+
+
 def test_repr_hides_passwords() -> None:
     cache = RedisCache("redis://:s3cret-pass@127.0.0.1:6379/0", prefix="otc-repr:")
     assert "s3cret-pass" not in repr(cache)

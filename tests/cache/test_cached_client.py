@@ -159,12 +159,13 @@ def test_ttl_expires_entries(
 def test_teams(cached: CachedOTCClient, client: OpenToCloseAPI, counter: CallCounter) -> None:
     tid = client.teams.create_team({"name": "Closers"})["id"]
     assert cached.get_team(tid)["name"] == "Closers"
-    assert [t["id"] for t in cached.list_teams()] == [tid]
+    own = [t["id"] for t in client.teams.list_teams()][:-1]  # the account's own team
+    assert [t["id"] for t in cached.list_teams()] == [*own, tid]
     cached.get_team(tid)
     cached.list_teams()
     client.teams.update_team(tid, {"name": "Openers"})
     assert cached.get_team(tid)["name"] == "Openers"
-    assert cached.list_teams()[0]["name"] == "Openers"
+    assert cached.list_teams()[-1]["name"] == "Openers"
     assert counter.calls["GET /teams/{id}"] == 2
 
 

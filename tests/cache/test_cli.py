@@ -20,12 +20,12 @@ def test_warm_then_cleanup_then_clear(
 ) -> None:
     for n in range(3):
         client.properties.create_property({"address": f"{n} Cli St", "status": "active"})
-    client.teams.create_team({"name": "Cli Team"})
+    client.teams.create_team({"name": "Cli Team"})  # beside the account's own team
     cache = f"sqlite:///{tmp_path / 'cli.db'}"
     api = ["--api-key", sb.api_key, "--base-url", sb.base_url]
     result = runner.invoke(app, ["cache", "warm", "--cache", cache, "--limit", "2", *api])
     assert result.exit_code == 0, result.output
-    assert "cached 2 properties and 1 teams" in result.output
+    assert "cached 2 properties and 2 teams" in result.output
 
     result = runner.invoke(app, ["cache", "cleanup", "--cache", cache])
     assert result.exit_code == 0, result.output

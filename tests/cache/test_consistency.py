@@ -136,7 +136,7 @@ def test_concurrent_readers_and_writer_never_see_an_older_version(
     """Each reader, after seeing version n, never sees a version below the last one
     written before its read began."""
     cached = CachedOTCClient(client, backend, registry=CollectorRegistry())
-    pid = client.properties.create_property({"address": "1 Busy St", "bedrooms": 0})["id"]
+    pid = client.properties.create_property({"address": "1 Busy St", "listing_price": 0})["id"]
     written = [0]
     stale: list[tuple[int, int]] = []
     stop = threading.Event()
@@ -144,7 +144,7 @@ def test_concurrent_readers_and_writer_never_see_an_older_version(
     def read() -> None:
         while not stop.is_set():
             floor = written[0]
-            seen = cached.get_property(pid)["bedrooms"]
+            seen = cached.get_property(pid)["listing_price"]
             if seen < floor:
                 stale.append((seen, floor))
 
@@ -152,10 +152,10 @@ def test_concurrent_readers_and_writer_never_see_an_older_version(
     for reader in readers:
         reader.start()
     for n in range(1, 21):
-        cached.update_property(pid, {"bedrooms": n})
+        cached.update_property(pid, {"listing_price": n})
         written[0] = n
     stop.set()
     for reader in readers:
         reader.join(WAIT)
     assert stale == []
-    assert cached.get_property(pid)["bedrooms"] == 20
+    assert cached.get_property(pid)["listing_price"] == 20

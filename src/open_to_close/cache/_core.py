@@ -34,6 +34,9 @@ logger = logging.getLogger("open_to_close.cache")
 
 MISS: Final = object()
 _DECODED_MAX = 4096
+# ... and at most this much stored text: a live property is ~65 KB of JSON (~225 KB once
+# decoded), a page of 50 of them ~3 MB.
+_DECODED_TEXT = 16 * 2**20
 DAY = 86_400.0
 
 
@@ -76,9 +79,10 @@ class CacheCore:
         # Decoded entries of an in-process backend, by key: (stored text, stamp, value,
         # whether the value holds no nested dict or list, so a shallow copy will do).
         # The text is compared by identity: the same object means the same entry.
-        self._decoded: dict[str, tuple[object, str, Any, bool]] | None = (
+        self._decoded: dict[str, tuple[bytes | str, str, Any, bool]] | None = (
             {} if self.backend.returns_stored_objects else None
         )
+        self._decoded_text = 0  # the length of the texts held in _decoded
         # Version tokens outlive every entry stamped with them (see _entries).
         self._version_ttl = 2 * self.max_ttl
 
@@ -128,10 +132,16 @@ class CacheCore:
             return decode(raw, kind)
         known = decoded.get(key)
         if known is None or known[0] is not raw:
-            if len(decoded) >= _DECODED_MAX:
-                decoded.clear()
             stamp, value = decode(raw, kind)
-            known = decoded[key] = (raw, stamp, value, is_flat(value))
+            if known is not None and decoded.pop(key, None) is known:
+                self._decoded_text -= len(known[0])
+            if len(decoded) >= _DECODED_MAX or self._decoded_text + len(raw) > _DECODED_TEXT:
+                decoded.clear()
+                self._decoded_text = 0
+            known = (raw, stamp, value, is_flat(value))
+            if len(raw) <= _DECODED_TEXT // 4:  # a huge value is decoded on each read
+                decoded[key] = known
+                self._decoded_text += len(raw)
         value = known[2]
         return known[1], value.copy() if known[3] else copy_tree(value)
 
