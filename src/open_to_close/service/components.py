@@ -19,9 +19,8 @@ from ..config import build_settings
 from ..exceptions import AuthenticationError, ConfigurationError
 from .config import ServiceConfig
 from .handlers import (
-    DETAIL_EVENTS,
-    PROPERTY_EVENTS,
-    TASK_EVENTS,
+    INVALIDATING_EVENTS,
+    PUBLISHED_EVENTS,
     CacheInvalidator,
     HandlerSet,
     RabbitPublisher,
@@ -98,11 +97,11 @@ class Components:
         builtin = hooks.builtin
         if builtin.publish_to_rabbitmq:
             publisher = RabbitPublisher(builtin.publish_to_rabbitmq, builtin.rabbitmq_prefix)
-            for event_type in (*PROPERTY_EVENTS, *TASK_EVENTS):
+            for event_type in PUBLISHED_EVENTS:
                 handlers.add(event_type, "publish_to_rabbitmq", publisher)
         if builtin.invalidate_cache:
             invalidator = CacheInvalidator(self.cache)
-            for event_type in (*PROPERTY_EVENTS, "property.deleted", *DETAIL_EVENTS):
+            for event_type in INVALIDATING_EVENTS:
                 handlers.add(event_type, "invalidate_cache", invalidator)
         if builtin.record_task_completions:
             handlers.add("task.completed", "record_task_completion", self.task_completions)

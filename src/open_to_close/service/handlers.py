@@ -24,13 +24,19 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
 
+from .._model.events import DETAIL_EVENTS, PROPERTY_EVENTS, TASK_EVENTS
 from ..exceptions import ConfigurationError
 
 EventFunc = Callable[[dict[str, Any]], Any]
 
-PROPERTY_EVENTS = ("property.created", "property.updated", "property.status_changed")
-TASK_EVENTS = ("task.created", "task.updated", "task.completed")
-DETAIL_EVENTS = ("note.created", "document.created", "contact.created", *TASK_EVENTS)
+# What each built-in takes, from the one table of event types (``_model.events``).
+PUBLISHED_EVENTS: tuple[str, ...] = (
+    # The guide's ``property_updates`` message says "property_updated" and carries the
+    # record: a deletion is not one.
+    *(event for event in PROPERTY_EVENTS if not event.endswith(".deleted")),
+    *TASK_EVENTS,
+)
+INVALIDATING_EVENTS: tuple[str, ...] = (*PROPERTY_EVENTS, *DETAIL_EVENTS, *TASK_EVENTS)
 
 
 def import_handler(path: str) -> EventFunc:
