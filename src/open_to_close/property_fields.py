@@ -121,9 +121,13 @@ class AsyncPropertyFields:
     async def codec(self) -> PropertyCodec:
         if self._codec is not None:
             return self._codec
-        if self._loading is None or (self._loading.done() and self._loading.exception()):
-            self._loading = asyncio.ensure_future(self._load())
-        return await asyncio.shield(self._loading)
+        loading = self._loading
+        if loading is None or (
+            loading.done() and (loading.cancelled() or loading.exception() is not None)
+        ):
+            # The first caller starts the read; the others await the same one.
+            loading = self._loading = asyncio.ensure_future(self._load())
+        return await asyncio.shield(loading)
 
     async def _load(self) -> PropertyCodec:
         codec = _codec(self._transport, await self._transport.request("GET", PATH, PATH))
