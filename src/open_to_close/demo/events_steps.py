@@ -19,6 +19,11 @@ from ._context import DemoContext
 def webhooks_to_workers(ctx: DemoContext) -> None:
     ctx.step("Events: signed webhooks, queued durably, handled by a worker")
     sb, client = ctx.sandbox, ctx.client
+    ctx.console.print(
+        "The guide's signed webhooks, as the sandbox sends them (an extension: the live API "
+        "sends none, see docs/fidelity.md); property events carry the record with its flat "
+        "keys."
+    )
     handled: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="otc-demo-") as tmp:
         handler = WebhookHandler(sb.webhook_secret or "", dedupe=f"sqlite:///{tmp}/seen.db")
