@@ -47,6 +47,7 @@ class Pacer:
         "_adjusted_at",
         "_budget",
         "_fixed",
+        "_generation",
         "_hold_until",
         "_in_flight",
         "_learned",
@@ -72,6 +73,7 @@ class Pacer:
         self._next_slot = 0.0  # monotonic time the next spaced request may start
         self._hold_until = 0.0  # monotonic: a Retry-After without headers
         self._adjusted_at = -1e9  # monotonic time of the last slow-down
+        self._generation = 0  # bumped on a slow-down: slots given out before are void
         self._passed: deque[float] = deque(maxlen=4096)  # monotonic times of answers
 
     @property
@@ -91,9 +93,16 @@ class Pacer:
             return learned
         return fixed if learned is None else min(fixed, learned)
 
-    def reserve(self, max_wait: float = float("inf"), spaced: bool = False) -> float:
-        """Take a slot for one request: 0.0 means send now, else sleep that long and ask
-        again (with ``spaced=True`` once a wait for spacing was served: the slot is held).
+    @property
+    def generation(self) -> int:
+        """The ticket of a slot given out now (see :meth:`reserve`)."""
+        return self._generation
+
+    def reserve(self, max_wait: float = float("inf"), ticket: int | None = None) -> float:
+        """Take a slot for one request: 0.0 means send now; a positive number, sleep that
+        long and ask again; a negative one, a spaced slot is held: sleep ``-wait`` and ask
+        again with ``ticket=generation`` read now. A slot given out before a slow-down is
+        void, and its holder gets a new one.
 
         A wait longer than ``max_wait`` is not imposed: the request goes out and the
         server's answer (a 429 with ``Retry-After``) decides, as the retry rules say.
@@ -102,13 +111,13 @@ class Pacer:
             now = time.monotonic()
             if now < self._hold_until:
                 return min(self._hold_until - now, max_wait) or _PROBE_INTERVAL
-            if not spaced:
+            if ticket != self._generation:
                 rate = self.rate
                 if rate is not None:
                     slot = max(now, self._next_slot)
                     self._next_slot = slot + 1.0 / rate
                     if slot > now:
-                        return -(slot - now)  # held: sleep, then come back with spaced=True
+                        return -(slot - now)  # held: sleep, then come back with the ticket
             if self._limit is None:
                 # No limit seen yet; count the request so that the first answer with a
                 # limit knows how many others are already on their way.
@@ -178,6 +187,8 @@ class Pacer:
             self._learned = max(_MIN_RATE, observed)
             self._refused_at = self._learned / _BACK_OFF
             self._adjusted_at = now
+            self._generation += 1  # slots handed out at the old pace are taken back
+            self._next_slot = now
         self._next_slot = max(self._next_slot, now + 1.0 / (self.rate or _MIN_RATE))
 
     def _speed_up(self) -> None:

@@ -135,10 +135,10 @@ class _Base:
             hook.on_request(call)
         started = time.perf_counter()
         while True:
-            spaced = False
-            while (wait := pacer.reserve(settings.max_retry_delay, spaced)) != 0:
+            ticket = None
+            while (wait := pacer.reserve(settings.max_retry_delay, ticket)) != 0:
                 if wait < 0:
-                    spaced, wait = True, -wait
+                    ticket, wait = pacer.generation, -wait
                 yield wait
             reply = yield call
             assert reply is not None

@@ -68,7 +68,7 @@ def test_retry_after_without_headers_holds_everyone(clock: Clock) -> None:
     pacer.release({"retry-after": "2"}, 429)
     assert 1.9 < pacer.reserve() <= 2.0
     clock.now += 2.1
-    assert pacer.reserve(spaced=True) == 0.0
+    assert pacer.reserve(ticket=pacer.generation) == 0.0
 
 
 def test_the_setting_caps_what_is_learned(clock: Clock) -> None:
