@@ -50,7 +50,7 @@ def create_properties(ctx: DemoContext) -> None:
         "time_zone_id": 1,
         "fields": fields.codec.encode(first, creating=True),
     }
-    ctx.console.print_json(json.dumps(body))
+    ctx.console.print_json(json.dumps(body), indent=None)
     table = Table("id", "address", "status", "price", "note", "task")
     ids = []
     for listing in LISTINGS:

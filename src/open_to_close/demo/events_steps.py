@@ -1,4 +1,6 @@
-"""Demo step for events: sandbox webhooks -> receiver -> durable queue -> worker."""
+"""Demo steps for events: a change feed reading the API (what works against the live API,
+which sends no webhooks), then the sandbox's signed webhooks -> receiver -> durable queue ->
+worker."""
 
 from __future__ import annotations
 
@@ -10,10 +12,45 @@ from typing import Any
 import httpx2
 from rich.table import Table
 
+from ..events import ChangeFeed
 from ..queue import connect
 from ..webhooks import WebhookHandler, create_webhook_app
 from ..webhooks.server import BackgroundServer
 from ._context import DemoContext
+
+
+def change_feed(ctx: DemoContext) -> None:
+    ctx.step("Events without webhooks: a change feed reads the API and runs the handlers")
+    client = ctx.client
+    ctx.console.print(
+        "The live API sends no webhooks. A ChangeFeed pages through the properties, compares "
+        "each with its last snapshot, and hands the guide's events to the same handlers."
+    )
+    seen: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="otc-demo-") as tmp:
+        handler = WebhookHandler("unused", dedupe=f"sqlite:///{tmp}/seen.db")
+
+        @handler.on("property.status_changed")
+        def status_changed(event: dict[str, Any]) -> None:
+            record = event["property"]
+            seen.append(f"{record['address']}: {event['previous_status']} -> {record['status']}")
+
+        with ChangeFeed(client, handler, state=f"sqlite:///{tmp}/feed.db") as feed:
+            first = feed.poll_once()
+            ctx.console.print(
+                f"first poll: {len(first)} property.created events ({feed.requests} requests "
+                "for the scan)"
+            )
+            target = client.properties.list_properties({"address": "9 Elm Ct"})[0]
+            client.properties.update_property(target["id"], {"status": "sold"})
+            found = feed.poll_once()
+            again = feed.poll_once()
+        handler.close()
+    ctx.console.print(
+        f"after a status change: {', '.join(e['event_type'] for e in found)}; the handler saw "
+        f"[bold]{'; '.join(seen)}[/]; a third poll found {len(again)} events"
+    )
+    ctx.results["change feed events handled"] = len(seen)
 
 
 def webhooks_to_workers(ctx: DemoContext) -> None:
@@ -80,4 +117,4 @@ def webhooks_to_workers(ctx: DemoContext) -> None:
         handler.close()
 
 
-STEPS = [webhooks_to_workers]
+STEPS = [change_feed, webhooks_to_workers]
