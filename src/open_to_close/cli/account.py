@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._options import ApiKey, BaseUrl
+
 if TYPE_CHECKING:
     from ..client import OpenToCloseAPI
 
@@ -55,12 +57,8 @@ def account(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    api_key: Annotated[
-        str | None, typer.Option("--api-key", help="Default: $OPEN_TO_CLOSE_API_KEY.")
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="Default: $OPEN_TO_CLOSE_BASE_URL.")
-    ] = None,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
     config: ConfigFile = None,
 ) -> None:
     """Check the API key and show what the account gives creates and sync."""

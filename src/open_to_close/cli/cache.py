@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._options import ApiKey, BaseUrl
+
 if TYPE_CHECKING:
     from ..cache.backend import CacheBackend
 
@@ -52,12 +54,8 @@ def warm(
     prefix: Prefix = "otc:",
     limit: Annotated[int, typer.Option(min=1, max=500, help="Active properties to cache.")] = 50,
     teams: Annotated[bool, typer.Option(help="Also cache every team.")] = True,
-    api_key: Annotated[
-        str | None, typer.Option("--api-key", help="Default: $OPEN_TO_CLOSE_API_KEY.")
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="Default: $OPEN_TO_CLOSE_BASE_URL.")
-    ] = None,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
 ) -> None:
     """Read the active properties (and teams) from the API into the cache."""
     from ..cache import CachedOTCClient, CacheWarmer
