@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._model.flat import DEFAULT_STATUS_MAP
 from .exceptions import OpenToCloseAPIError
-from .property_fields import TEAMS_PATH
+from .property_fields import TEAMS_PATH, TEAMS_TEMPLATE
 from .resources._base import as_list
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["AccountReport", "inspect_account", "mapping_template"]
 
 TIME_ZONES_PATH = "/timeZones/"
+TIME_ZONES_TEMPLATE = "/timeZones"
 
 
 @dataclass(slots=True)
@@ -76,7 +77,7 @@ def _member(teams: list[dict[str, Any]], wanted: int | None) -> tuple[Any, Any, 
 def _time_zone(client: OpenToCloseAPI, zone_id: int) -> str | None:
     transport = client._transport
     try:
-        answer = transport.request("GET", TIME_ZONES_PATH, TIME_ZONES_PATH)
+        answer = transport.request("GET", TIME_ZONES_TEMPLATE, TIME_ZONES_PATH)
     except OpenToCloseAPIError:
         return None  # the list is optional: creates send the id either way
     for zone in as_list(answer, "GET", TIME_ZONES_PATH):
@@ -90,7 +91,7 @@ def inspect_account(client: OpenToCloseAPI) -> AccountReport:
     """Read the account's fields, teams and time zones (four requests at most)."""
     codec = client.property_fields.codec  # also proves the key works
     settings = client.settings
-    teams = as_list(client._transport.request("GET", TEAMS_PATH, TEAMS_PATH), "GET", TEAMS_PATH)
+    teams = as_list(client._transport.request("GET", TEAMS_TEMPLATE, TEAMS_PATH), "GET", TEAMS_PATH)
     member_id, member_name, team_name = _member(teams, settings.team_member_id)
     flat_of = {key: name for name, key in codec.aliases.items()}
     fields = []

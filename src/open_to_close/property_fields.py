@@ -24,7 +24,8 @@ from .resources._base import as_list
 __all__ = ["AsyncPropertyFields", "PropertyFields"]
 
 PATH = "/propertyFields"
-TEAMS_PATH = "/teams/"
+TEAMS_PATH = "/teams/"  # as the live API spells it; metrics label it /teams, as list_teams
+TEAMS_TEMPLATE = "/teams"
 
 
 def _codec(transport: SyncTransport | AsyncTransport, answer: Any) -> PropertyCodec:
@@ -100,7 +101,7 @@ class PropertyFields:
         """The setting, else the first member of the first team (looked up once)."""
         if self._member is None:
             teams = as_list(
-                self._transport.request("GET", TEAMS_PATH, TEAMS_PATH), "GET", TEAMS_PATH
+                self._transport.request("GET", TEAMS_TEMPLATE, TEAMS_PATH), "GET", TEAMS_PATH
             )
             member = first_team_member(teams)
             if member is None:
@@ -148,7 +149,7 @@ class AsyncPropertyFields:
 
     async def team_member_id(self) -> int:
         if self._member is None:
-            answer = await self._transport.request("GET", TEAMS_PATH, TEAMS_PATH)
+            answer = await self._transport.request("GET", TEAMS_TEMPLATE, TEAMS_PATH)
             member = first_team_member(as_list(answer, "GET", TEAMS_PATH))
             if member is None:
                 raise _no_member()

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 # the look-ups a client makes once on the live model: the fields, the team member).
 from open_to_close._model.resources import RESOURCES
 
-TEMPLATES = {"/propertyFields", "/teams/"} | {
+TEMPLATES = {"/propertyFields"} | {
     t for spec in RESOURCES for t in (spec.collection_template, spec.item_template)
 }
 

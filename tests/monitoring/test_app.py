@@ -161,7 +161,7 @@ async def test_metrics_parse_and_stay_bounded(
         ("POST", "/properties"),
         ("GET", "/properties/{id}"),
         ("GET", "/propertyFields"),
-        ("GET", "/teams/"),
+        ("GET", "/teams"),
     }
     assert len(found) == 2 * len(routes)
     assert {dict(k)["endpoint"] for k in found} <= TEMPLATES
