@@ -183,3 +183,17 @@ def test_killed_between_the_snapshot_and_the_hand_over(
         restarted.poll_once()
     assert seen == ["property.updated", "property.status_changed"]  # once each
     handler.close()
+
+
+def test_two_pollers_of_one_feed_never_poll_at_once(
+    client: OpenToCloseAPI, sb: SandboxServer, state_url: str, feed_name: str
+) -> None:
+    client.properties.create_property({"address": "7 Lease St"})
+    with ChangeFeed(client, state=state_url, name=feed_name) as one:
+        with one.state.lease(feed_name):  # another instance is in the middle of a poll
+            with ChangeFeed(client, state=state_url, name=feed_name) as two:
+                before = sb.stats()["total"]
+                assert two.poll_once() == []
+                assert sb.stats()["total"] == before  # it did not even read
+        assert len(one.poll_once()) == 1  # the lease is free again
+    FeedState(state_url).reset(feed_name)

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .._hooks import Call, Hook
+from ..sync.lock import SyncLockedError
 from ..webhooks.handler import Event
 from ..webhooks.receiver import WEBHOOK_TASK, bind_queue
 from .state import Change, FeedState, Snapshot
@@ -151,7 +152,16 @@ class ChangeFeed:
 
     def poll_once(self) -> list[dict[str, Any]]:
         """Read the API once; hand over and return the events found (and any a crash left
-        in the outbox)."""
+        in the outbox). Under the feed's lease: while another process polls the same feed
+        (same state and name), this returns ``[]`` at once."""
+        try:
+            with self.state.lease(self.name):
+                return self._poll()
+        except SyncLockedError:
+            log.info("change feed %s: another process is polling; skipped", self.name)
+            return []
+
+    def _poll(self) -> list[dict[str, Any]]:
         leftover = self._deliver()
         before = self._counting.count
         with self._throttle.active(), self._counting.active():

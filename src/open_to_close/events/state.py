@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Engine,
+    Float,
     Integer,
     MetaData,
     String,
@@ -32,6 +33,7 @@ from sqlalchemy import (
 )
 
 from .._sql import create_tables, make_engine
+from ..sync.lock import JobLock
 
 DEFAULT_STATE = "sqlite:///otc_events.db"
 STATE_ENV = "OTC_EVENTS_STATE"
@@ -55,6 +57,15 @@ _outbox = Table(
     Column("feed", String(100), nullable=False, index=True),
     Column("event_id", String(100), nullable=False),
     Column("body", Text, nullable=False),
+)
+_locks = Table(
+    "otc_feed_locks",
+    _metadata,
+    Column("job", String(200), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("expires_at", Float, nullable=False),
 )
 
 
@@ -146,6 +157,11 @@ class FeedState:
     def delivered(self, seq: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(_outbox).where(_outbox.c.seq == seq))
+
+    def lease(self, feed: str, ttl: float = 60.0) -> JobLock:
+        """The lease that keeps two pollers of one feed apart (the sync jobs' lock: a dead
+        holder's lease is taken over, and the next poll resumes from the snapshots)."""
+        return JobLock(self.engine, _locks, f"feed:{feed}", ttl)
 
     def reset(self, feed: str) -> None:
         """Forget a feed: its next poll sees every record as new."""
