@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from secrets import token_hex
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -32,11 +33,7 @@ from .handlers import (
 def make_client(config: ServiceConfig) -> OpenToCloseAPI:
     """The API client: a named environment, or the key from ``api.api_key_env``."""
     api = config.api
-    options: dict[str, Any] = {}
-    if api.timeout is not None:
-        options["timeout"] = api.timeout
-    if api.max_retries is not None:
-        options["max_retries"] = api.max_retries
+    options = api.client_options()
     if api.environment is not None:
         return OpenToCloseAPI.from_environment(api.environment, **options)
     try:
@@ -46,6 +43,10 @@ def make_client(config: ServiceConfig) -> OpenToCloseAPI:
     except AuthenticationError as exc:
         raise ConfigurationError(f"api.api_key_env: {exc.message}") from None
     return OpenToCloseAPI(settings=settings)
+
+
+def _any_set(names: list[str]) -> bool:
+    return any(os.environ.get(name) for name in names)
 
 
 @dataclass
@@ -115,7 +116,12 @@ class Components:
         from ..webhooks import WebhookHandler, bind_queue
 
         hooks = self.config.webhooks
-        secrets = [secret.get() for secret in hooks.secrets()]
+        if self.config.events.source == "poll" and not _any_set(hooks.secret_env):
+            # Events come from the change feed only: a secret nobody knows keeps the
+            # webhook route closed to every sender.
+            secrets = [token_hex(32)]
+        else:
+            secrets = [secret.get() for secret in hooks.secrets()]
         handler = WebhookHandler(
             secrets, dedupe=hooks.dedupe_url or self.config.state.url, tolerance=hooks.tolerance
         )
@@ -123,6 +129,23 @@ class Components:
             handler.register_handler(event_type, self.handler_set.composed(event_type))
         bind_queue(handler, self.queue)
         return handler
+
+    @cached_property
+    def change_feed(self) -> Any:
+        """The change feed of ``[events] source = "poll"``, on the service's state database."""
+        from ..events import ChangeFeed
+
+        events = self.config.events
+        return ChangeFeed(
+            self.client,
+            self.webhook_handler,
+            queue=self.queue,
+            state=self.config.state.url,
+            resources=events.resources,
+            name=events.name,
+            budget=events.budget,
+            emit_existing=events.emit_existing,
+        )
 
     def health_checks(self) -> list[Any]:
         from ..monitoring import default_checks
@@ -132,7 +155,7 @@ class Components:
         )
 
     def close(self) -> None:
-        for name in ("webhook_handler", "cache", "queue"):
+        for name in ("change_feed", "webhook_handler", "cache", "queue"):
             part = self.__dict__.get(name)
             if part is not None:
                 part.close()

@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from .._redact import Secret
+from ..config import LIVE_SETTINGS, parse_rate
 from ..exceptions import ConfigurationError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -67,6 +68,28 @@ class ApiSection(_Section):
     base_url: str | None = None
     timeout: Annotated[float, Field(gt=0)] | None = None
     max_retries: Annotated[int, Field(ge=0)] | None = None
+    # The live model's client settings (docs/configuration.md); checked by the client.
+    rate_limit: str | float | None = None
+    team_member_id: Annotated[int, Field(gt=0)] | None = None
+    time_zone_id: Annotated[int, Field(gt=0)] | None = None
+    field_aliases: dict[str, str] | None = None
+    status_map: dict[str, str] | None = None
+    retry_posts: Literal["safe", "always"] | None = None
+
+    def client_options(self) -> dict[str, Any]:
+        """The settings given, as keywords of the client."""
+        names = ("timeout", "max_retries", *LIVE_SETTINGS)
+        return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str | float | None) -> str | float | None:
+        if value is not None:
+            try:
+                parse_rate(value)
+            except ConfigurationError as exc:
+                raise ValueError(exc.message) from None
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -215,6 +238,34 @@ class SyncSection(_Section):
         return jobs
 
 
+def _properties_only() -> list[Literal["properties", "tasks"]]:
+    return ["properties"]
+
+
+class EventsSection(_Section):
+    """Where events come from: signed webhooks (the guide's; a sandbox extension) or a
+    change feed that reads the API (the live API sends no webhooks)."""
+
+    source: Literal["webhooks", "poll"] = "webhooks"
+    every: float = 60.0
+    budget: Annotated[float, Field(gt=0, le=1)] | None = None
+    resources: list[Literal["properties", "tasks"]] = Field(default_factory=_properties_only)
+    name: Annotated[str, Field(min_length=1, max_length=100)] = "default"
+    emit_existing: bool = False  # a first poll reports what exists as created
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _every(cls, value: Any) -> float:
+        return parse_duration(value)
+
+    @field_validator("resources")
+    @classmethod
+    def _properties(cls, value: list[str]) -> list[str]:
+        if "properties" not in value:
+            raise ValueError("must include 'properties' (and may add 'tasks')")
+        return value
+
+
 class ServerSection(_Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
@@ -238,6 +289,7 @@ class ServiceConfig(_Section):
     cache: CacheSection = CacheSection()
     state: StateSection = StateSection()
     sync: SyncSection = SyncSection()
+    events: EventsSection = EventsSection()
     server: ServerSection = ServerSection()
     metrics: MetricsSection = MetricsSection()
 

@@ -4,7 +4,8 @@ Shutdown (SIGTERM, SIGINT, or :meth:`Service.stop`) goes in the order that loses
 
 1. the webhook route answers 503 (senders retry later) and the server stops accepting;
    requests in progress finish, so every 202 already sent was stored first;
-2. the scheduler lets a running sync job finish and releases its lock;
+2. the scheduler lets a running sync job finish and releases its lock; the change feed
+   (``[events] source = "poll"``, run by the scheduler role) stops after its poll;
 3. the worker finishes the tasks it is running and hands back those it has not started.
 
 A SIGKILL skips all that and still loses nothing: stored events stay in the queue, and a
@@ -68,6 +69,9 @@ class Service:
                 list(config.sync.jobs), components.client, config.state.url, components.registry
             )
             self._spawn("otc-scheduler", self.scheduler.run_forever)
+            if config.events.source == "poll":
+                feed = components.change_feed
+                self._spawn("otc-feed", lambda: feed.run(config.events.every))
         if "web" in self.roles and not self.closing.is_set():
             self._start_web()
         log.info("otc serve: running %s", ", ".join(self.roles))
@@ -114,6 +118,9 @@ class Service:
         grace = self.components.config.server.shutdown_grace
         if self.scheduler is not None:
             self.scheduler.stop()
+        feed = self.components.__dict__.get("change_feed")
+        if feed is not None:
+            feed.stop()  # a poll in progress commits or not: the next one resumes either way
         # Webhooks taken before the server stopped are in the queue; only then stop the
         # worker, so that what is running finishes and what is not stays queued.
         if self._web is not None:
