@@ -6,6 +6,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# A text field of the sandbox's default account (the live record's keys) that holds the
+# source id when a test passes external_id_field.
+ID_FIELD = "sisu_id_number"
+
+
+def field_value(record: dict[str, Any], key: str) -> Any:
+    """A field's value in a property record read from the API."""
+    return next((v["value"] for v in record["field_values"] if v["key"] == key), None)
 
 
 def listing(n: int, **changes: Any) -> dict[str, Any]:

@@ -26,8 +26,7 @@ def test_defaults_are_the_guides_transform() -> None:
         "square_feet": 1800,
         "property_type": "single_family",
         "status": "active",
-        "external_id": "ext_7",
-    }
+    }  # the live API has no external_id field: the id goes to external_id_field, if set
 
 
 @pytest.mark.parametrize(
@@ -40,7 +39,7 @@ def test_defaults_are_the_guides_transform() -> None:
         ("price", "", "listing_price", None),
         ("type", "", "property_type", "single_family"),
         ("status", "pending", "status", "under_contract"),
-        ("status", "draft", "status", "draft"),  # already an Open To Close status
+        ("status", "pre_mls", "status", "pre_mls"),  # already an Open To Close status
         ("status", None, "status", None),  # left out, not turned into 'active'
     ],
 )
@@ -66,8 +65,11 @@ def test_bad_values_are_row_errors(changes: dict[str, object], message: str) -> 
 
 
 def test_default_status_fills_a_blank_one() -> None:
-    mapping = FieldMapping(default_status="draft")
-    assert mapping.to_otc(listing(1, status=""))["status"] == "draft"
+    mapping = FieldMapping(default_status="pre_mls")
+    assert mapping.to_otc(listing(1, status=""))["status"] == "pre_mls"
+    # Two-way sync fills no default into what it reads.
+    blank = mapping.to_otc(listing(1, status="", type=""), defaults=False)
+    assert blank["status"] is None and blank["property_type"] is None
 
 
 def test_to_external_reverses_names_and_statuses() -> None:
@@ -82,7 +84,8 @@ def test_a_toml_mapping_file(tmp_path: Path) -> None:
     path = tmp_path / "m.toml"
     path.write_text(
         'id_field = "listing_id"\n'
-        'default_status = "draft"\n'
+        'default_status = "pre_mls"\n'
+        'external_id_field = "sisu_id_number"\n'
         "[fields]\n"
         'address = { source = "street", required = true }\n'
         'listing_price = { source = "asking", type = "number" }\n'
@@ -96,9 +99,9 @@ def test_a_toml_mapping_file(tmp_path: Path) -> None:
         "address": "1 A St",
         "listing_price": 1000,
         "status": "active",
-        "external_id": "9",
     }
-    assert mapping.to_otc({**row, "state": ""})["status"] == "draft"
+    assert mapping.external_id_field == "sisu_id_number"
+    assert mapping.to_otc({**row, "state": ""})["status"] == "pre_mls"
 
 
 def test_a_json_mapping_file(tmp_path: Path) -> None:
@@ -107,7 +110,6 @@ def test_a_json_mapping_file(tmp_path: Path) -> None:
     assert load_mapping(path).to_otc({"id": "x", "addr": "2 B St", "town": "Reno"}) == {
         "address": "2 B St",
         "city": "Reno",
-        "external_id": "x",
     }
 
 
@@ -121,6 +123,7 @@ def test_a_json_mapping_file(tmp_path: Path) -> None:
         ('[fields]\naddress = { type = "str" }', "needs 'source'"),
         ('[status_map]\nlisted = "on_sale"', "'on_sale', which is not an Open To Close status"),
         ("fields = [", "is not valid"),
+        ('external_id_field = "city"', "also a mapped field"),
     ],
 )
 def test_bad_mapping_files_say_what_to_fix(tmp_path: Path, content: str, message: str) -> None:

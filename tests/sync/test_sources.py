@@ -38,7 +38,7 @@ from open_to_close.sync import (
 )
 from open_to_close.sync.endpoints import open_sink, open_source
 
-from ._data import PG_URL, listing
+from ._data import ID_FIELD, PG_URL, field_value, listing
 
 
 def test_csv_rows_carry_their_line(tmp_path: Path) -> None:
@@ -152,13 +152,12 @@ def test_push_from_a_sql_table(
 ) -> None:
     url, name = crm
     source = SqlTableSource(url, name)
-    result = PropertySyncService(client, source, state=sqlite_state).sync_properties()
+    service = PropertySyncService(client, source, state=sqlite_state, external_id_field=ID_FIELD)
+    result = service.sync_properties()
     assert (result["created"], result["errors"]) == (5, 0)
-    found = client.properties.list_properties({"external_id": "3"})
+    found = client.properties.list_properties({ID_FIELD: "3"})
     assert found[0]["listing_price"] == 102  # ids start at 1 and found[0]["city"] == "Austin"
-    assert (
-        PropertySyncService(client, source, state=sqlite_state).sync_properties()["unchanged"] == 5
-    )
+    assert service.sync_properties()["unchanged"] == 5
 
 
 def test_a_sql_table_as_the_external_side(
@@ -166,20 +165,20 @@ def test_a_sql_table_as_the_external_side(
 ) -> None:
     url, name = crm
     side = SqlTableSource(url, name)  # no change column: every run lists all rows
-    sync = TwoWayPropertySync(client, side, state=sqlite_state)
+    sync = TwoWayPropertySync(client, side, state=sqlite_state, external_id_field=ID_FIELD)
     client.properties.create_property({"address": "9 Otc Way", "listing_price": 9})
     first = sync.sync_bidirectional()
     assert first["external_to_otc"]["created"] == 5 and first["otc_to_external"]["created"] == 1
 
     side.delete_property("2")  # someone deletes a row in the CRM
-    otc_id = client.properties.list_properties({"external_id": "4"})[0]["id"]
+    otc_id = client.properties.list_properties({ID_FIELD: "4"})[0]["id"]
     client.properties.update_property(otc_id, {"city": "Reno"})
     second = sync.sync_bidirectional()
     assert second["external_to_otc"]["deleted"] == 1 and second["otc_to_external"]["updated"] == 1
     with side.engine.connect() as conn:
         rows = {str(r.id): r for r in conn.execute(select(side.table))}
     assert rows["4"].city == "Reno" and "2" not in rows and len(rows) == 5
-    assert client.properties.list_properties({"external_id": "2"}) == []
+    assert client.properties.list_properties({ID_FIELD: "2"}) == []
     assert sync.sync_bidirectional()["otc_to_external"]["updated"] == 0
 
 
@@ -210,8 +209,10 @@ def test_a_csv_file_as_the_external_side(
         writer = csv.DictWriter(handle, fieldnames=list(listing(0)))
         writer.writeheader()
         writer.writerows([listing(0), listing(1)])
-    client.properties.create_property({"address": "9 Otc Way", "external_id": "mine-9"})
-    sync = TwoWayPropertySync(client, CsvSource(path), state=sqlite_state)
+    client.properties.create_property({"address": "9 Otc Way", ID_FIELD: "mine-9"})
+    sync = TwoWayPropertySync(
+        client, CsvSource(path), state=sqlite_state, external_id_field=ID_FIELD
+    )
     sync.sync_bidirectional()
     with path.open() as handle:
         rows = {r["id"]: r for r in csv.DictReader(handle)}
@@ -226,9 +227,12 @@ def test_a_csv_file_as_the_external_side(
         writer = csv.DictWriter(handle, fieldnames=list(rows["ext_1"]))
         writer.writeheader()
         writer.writerows(rows.values())
-    result = TwoWayPropertySync(client, CsvSource(path), state=sqlite_state).sync_bidirectional()
+    again = TwoWayPropertySync(
+        client, CsvSource(path), state=sqlite_state, external_id_field=ID_FIELD
+    )
+    result = again.sync_bidirectional()
     assert result["external_to_otc"]["deleted"] == 1
-    assert sorted(p["external_id"] for p in client.properties.list_properties()) == [
+    assert sorted(field_value(p, ID_FIELD) for p in client.properties.list_properties()) == [
         "ext_1",
         "mine-9",
     ]

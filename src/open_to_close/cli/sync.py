@@ -40,6 +40,14 @@ ApiKey = Annotated[str | None, typer.Option("--api-key", help="Default: $OPEN_TO
 BaseUrl = Annotated[
     str | None, typer.Option("--base-url", help="Default: $OPEN_TO_CLOSE_BASE_URL.")
 ]
+IdField = Annotated[
+    str | None,
+    typer.Option(
+        "--external-id-field",
+        help="Property field key that keeps the source id (e.g. sisu_id_number); "
+        "default: the mapping file's external_id_field.",
+    ),
+]
 
 sync_app = typer.Typer(
     help="Sync properties with CSV, JSON Lines files and SQL tables.", no_args_is_help=True
@@ -156,6 +164,7 @@ def push(
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Send unchanged records too.")] = False,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Writes in flight at once.")] = 32,
+    external_id_field: IdField = None,
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
 ) -> None:
@@ -179,13 +188,15 @@ def push(
                 dry_run=dry_run,
                 details="errors",
                 progress=lambda _action: advance(1),
+                external_id_field=external_id_field,
             )
             result = service.sync_properties(force=force)
         client.close()
     title = "Push (dry run: nothing written)" if dry_run else "Push"
     names = ("processed", "created", "updated", "unchanged", "errors")
-    _summary(title, [(name, result[name]) for name in names])
-    _errors_table(result["details"])
+    rows = [(name, result[name]) for name in names]
+    _summary(title, [*rows, ("requests to find records", result["scan_requests"])])
+    _errors_table(result["failures"])
     if result["errors"]:
         raise typer.Exit(1)
 
@@ -217,7 +228,14 @@ def pull(
             )
             result = puller.pull()
         client.close()
-    _summary("Pull", [("records written", result["pulled"]), ("cursor", result["cursor"] or "-")])
+    _summary(
+        "Pull",
+        [
+            ("records written", result["pulled"]),
+            ("records read", result["scanned"]),
+            ("requests", result["scan_requests"]),
+        ],
+    )
 
 
 def two_way(
@@ -233,6 +251,7 @@ def two_way(
     ] = "latest_wins",
     state: State = None,
     job: Job = None,
+    external_id_field: IdField = None,
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
 ) -> None:
@@ -252,6 +271,7 @@ def two_way(
             mapping=field_mapping,
             state=store,
             job=_job(job, "two-way", external, table),
+            external_id_field=external_id_field,
         )
         with _progress("syncing both ways", None):
             result = sync.sync_bidirectional()
@@ -272,7 +292,7 @@ def two_way(
     for conflict in result["conflicts"]:
         fields = ", ".join(conflict["fields"])
         console.print(f"conflict on {conflict['external_id']} ({fields}): {conflict['resolution']}")
-    _errors_table(result["errors"])
+    _errors_table(result["failures"])
     if result["errors"]:
         raise typer.Exit(1)
 

@@ -55,7 +55,7 @@ __all__ = ["PropertySyncService", "content_hash"]
 
 _SOURCE_CURSOR = "source"
 _ADOPTED = "otc_adopted"  # set once a scan has linked the records that carry our ids
-_ROUNDS = 5  # lookups of unknown creates per run before they are reported as errors
+_ROUNDS = 10  # lookups of unknown creates per run before they are reported as errors
 
 
 def open_state(state: SyncState | str | None) -> SyncState:
