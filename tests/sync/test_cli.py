@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from open_to_close import OpenToCloseAPI
 from open_to_close.sandbox import SandboxServer
 
-from ._data import PG_URL, listing
+from ._data import ID_FIELD, PG_URL, listing
 
 runner = CliRunner()
 
@@ -79,6 +79,7 @@ def test_push_a_csv_reports_bad_rows_and_exits_non_zero(
     code, out = otc(sb, "sync", "push", str(source), "--state", state_url)
     assert code == 0, out
     assert re.search(r"created\s+│\s+2", out) and re.search(r"unchanged\s+│\s+4", out)
+    assert re.search(r"requests to find records\s+│\s+0", out)  # no id field: no lookups
 
     code, out = otc(sb, "sync", "history", "--state", state_url)
     assert code == 0 and "push:listings.csv" in out and "partial" in out and "ok" in out
@@ -112,12 +113,12 @@ def test_manual_conflict_resolved_from_the_cli(
 ) -> None:
     crm = tmp_path / "crm.jsonl"
     crm.write_text(json.dumps(listing(1)) + "\n")
-    base = ["--state", state_url, "--strategy", "manual"]
+    base = ["--state", state_url, "--strategy", "manual", "--external-id-field", ID_FIELD]
     code, out = otc(sb, "sync", "two-way", str(crm), *base)
     assert code == 0, out
 
     with OpenToCloseAPI(sb.api_key, sb.base_url) as client:
-        (prop,) = client.properties.list_properties({"external_id": "ext_1"})
+        (prop,) = client.properties.list_properties({ID_FIELD: "ext_1"})
         client.properties.update_property(prop["id"], {"listing_price": 111})
         crm.write_text(json.dumps(listing(1, price=222)) + "\n")
         code, out = otc(sb, "sync", "two-way", str(crm), *base)
@@ -159,7 +160,9 @@ def test_pull_is_incremental(sb: SandboxServer, tmp_path: Path) -> None:
             assert code == 0 and re.search(r"records written\s+│\s+3", out), out
         client.properties.update_property(ids[1], {"city": "Reno"})
         code, out = otc(sb, "sync", "pull", str(tmp_path / "out.csv"), "--state", state)
+        # Every record is read (no updated_at on the live API); only the changed one written.
         assert re.search(r"records written\s+│\s+1", out), out
+        assert re.search(r"records read\s+│\s+3", out) and re.search(r"requests\s+│\s+\d", out)
     with (tmp_path / "out.csv").open() as handle:
         rows = {row["id"]: row for row in csv.DictReader(handle)}
     assert len(rows) == 3 and rows[str(ids[1])]["city"] == "Reno"
