@@ -30,7 +30,13 @@ def push_listings(ctx: DemoContext) -> None:
                 if run.startswith("after"):
                     _edit(feed)
                 before = ctx.sandbox.stats()["total"]
-                service = PropertySyncService(ctx.client, CsvSource(feed), state=state, job="demo")
+                service = PropertySyncService(
+                    ctx.client,
+                    CsvSource(feed),
+                    state=state,
+                    job="demo",
+                    external_id_field="sisu_id_number",  # the listing id, kept in a field
+                )
                 result = service.sync_properties()
                 calls = ctx.sandbox.stats()["total"] - before
                 table.add_row(
@@ -42,8 +48,10 @@ def push_listings(ctx: DemoContext) -> None:
             state.close()
     ctx.console.print(table)
     ctx.console.print(
-        "Records are matched through a link table and skipped by a content hash: the second "
-        "run makes [bold]no API call[/], the third sends only the three changed rows."
+        "Records are matched through a link table (and the listing id is kept in the "
+        "property field [bold]sisu_id_number[/], so a lost state re-links instead of "
+        "duplicating) and skipped by a content hash: the second run makes [bold]no API "
+        "call[/], the third sends only the three changed rows."
     )
     ctx.results["sync: listings pushed"] = 25
 
