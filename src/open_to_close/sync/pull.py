@@ -17,9 +17,8 @@ from typing import Any
 
 from ._time import Newest, iso
 from .mapping import FieldMapping
-from .push import open_state
 from .report import Report
-from .state import SyncState
+from .state import SyncState, open_state
 from .values import FieldValues, content_hash, scan
 
 __all__ = ["PropertyPull"]

@@ -46,20 +46,16 @@ from ._lookup import Reader, by_content, by_id_field
 from ._time import EPOCH, iso, parse_time
 from .job import Run
 from .mapping import FieldMapping, RowError
-from .report import DetailLevel, Progress, PushReport
+from .report import DetailLevel, Progress, PushReport, error_text
 from .sources import SourceRow, iter_source_rows
-from .state import SyncState
+from .state import SyncState, open_state
 from .values import FieldValues, content_hash
 
-__all__ = ["PropertySyncService", "content_hash"]
+__all__ = ["PropertySyncService", "content_hash", "open_state"]
 
 _SOURCE_CURSOR = "source"
 _ADOPTED = "otc_adopted"  # set once a scan has linked the records that carry our ids
 _ROUNDS = 10  # lookups of unknown creates per run before they are reported as errors
-
-
-def open_state(state: SyncState | str | None) -> SyncState:
-    return state if isinstance(state, SyncState) else SyncState(state)
 
 
 @dataclass(slots=True)
@@ -71,13 +67,6 @@ class _Task:
     otc_id: str | None  # None: create
     recreate: bool = False
     sent: bool = False  # a create was sent in this run
-
-
-def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, ValidationError) and exc.field_errors:
-        fields = "; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())
-        return f"rejected by Open To Close: {fields}"
-    return str(exc) or type(exc).__name__
 
 
 def _refused(exc: OpenToCloseAPIError) -> bool:
@@ -165,6 +154,7 @@ class _Push:
         self.intents: dict[str, str | None] = {}  # creates an earlier run left unconfirmed
         self.unknown: dict[str, _Task] = {}  # creates to look up before sending again
         self.adopted = False
+        self.warmed = False
         self.found: dict[str, tuple[str, str]] = {}  # dry runs: ext -> (otc id, digest)
         self.newest: datetime | None = None  # the latest change time seen in the source
         self.in_flight = 0
@@ -241,7 +231,7 @@ class _Push:
                 found = self._look_up(unknown)
             except OpenToCloseAPIError as exc:
                 for task in unknown.values():
-                    why = f"an earlier create could not be checked: {_error_text(exc)}"
+                    why = f"an earlier create could not be checked: {error_text(exc)}"
                     self.report.error(task.where, task.external_id, why)
                 return
             self.job.save_links(
@@ -327,12 +317,23 @@ class _Push:
             return
         # Intents are written just ahead of their creates, so that a crash leaves only the
         # few in flight to look up, not the whole batch.
+        if any(t.otc_id is None for t in todo):
+            self._warm()
         window = self.s.max_workers * 4
         for start in range(0, len(todo), window):
             chunk = todo[start : start + window]
             self.job.add_intents({t.external_id: t.digest for t in chunk if t.otc_id is None})
             for task in chunk:
                 self._submit(task)
+
+    def _warm(self) -> None:
+        """Look the team member up once, here, rather than in every thread's first create."""
+        lookup = getattr(
+            getattr(self.s.otc_client, "property_fields", None), "team_member_id", None
+        )
+        if callable(lookup) and not self.warmed:
+            self.warmed = True
+            lookup()
 
     def _detail(self, task: _Task, otc_id: str | None) -> dict[str, Any]:
         return {
@@ -385,7 +386,7 @@ class _Push:
         except NotFoundError as exc:
             if creating:
                 self.job.delete_link(ext)
-                self.report.error(task.where, ext, _error_text(exc))
+                self.report.error(task.where, ext, error_text(exc))
                 return None
             # Deleted in Open To Close since the last run: the source still has it, so it is
             # created again (and linked anew).
@@ -399,6 +400,6 @@ class _Push:
                 return None
             if creating:
                 self.job.delete_link(ext)  # refused: certainly not created
-            self.report.error(task.where, ext, _error_text(exc), task.otc_id)
+            self.report.error(task.where, ext, error_text(exc), task.otc_id)
             return None
         return task, str(record.get("id", task.otc_id))

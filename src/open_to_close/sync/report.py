@@ -10,12 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-__all__ = ["DetailLevel", "PushReport", "Report"]
+from ..exceptions import ValidationError
+
+__all__ = ["DetailLevel", "PushReport", "Report", "error_text"]
 
 DetailLevel = Literal["all", "changes", "errors"]
 _LEVELS = ("all", "changes", "errors")
 
 Progress = Callable[[str], None]
+
+
+def error_text(exc: BaseException) -> str:
+    """What a failure says: the fields the API refused, else the error's message."""
+    if isinstance(exc, ValidationError) and exc.field_errors:
+        fields = "; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())
+        return f"rejected by Open To Close: {fields}"
+    return str(exc) or type(exc).__name__
 
 
 class Report:

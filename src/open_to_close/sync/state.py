@@ -22,7 +22,7 @@ from ._time import iso
 from .job import JobState
 from .lock import JobLock
 
-__all__ = ["Conflict", "Link", "RunRecord", "SyncState"]
+__all__ = ["Conflict", "Link", "RunRecord", "SyncState", "open_state"]
 
 _CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
 
@@ -385,3 +385,8 @@ class SyncState:
                 )
                 for row in conn.execute(query)
             ]
+
+
+def open_state(state: SyncState | str | None) -> SyncState:
+    """A :class:`SyncState` from one, a URL, or None (``otc-sync.db`` in the cwd)."""
+    return state if isinstance(state, SyncState) else SyncState(state)

@@ -27,8 +27,7 @@ from ._time import Newest, iso, parse_time
 from ._twoway_write import OtcView, Writer
 from .mapping import FieldMapping, RowError
 from .merge import STRATEGIES, Decision, apply_resolution, decide
-from .push import open_state
-from .state import Conflict, Link, SyncState
+from .state import Conflict, Link, SyncState, open_state
 from .values import scan
 
 __all__ = ["TwoWayPropertySync"]
