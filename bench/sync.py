@@ -241,7 +241,9 @@ def at_the_limit(sb: RemoteSandbox, spec: str, per: int, records: int) -> dict[s
     served = sum(windows[w] for w in full)
     stats = sb.stats()
     return {
+        # Sent, and answered (a 429 is refused before the server does anything).
         "requests_per_new_record": stats["total"] / records,
+        "answered_per_new_record": (stats["total"] - stats["rate_limited"]) / records,
         "limit": limit,
         "per": per,
         "full_windows": len(full),
@@ -363,7 +365,10 @@ def main() -> int:
             "(target >= 90%)"
         )
         print(f"  failed records {r['failed_records']}, answers 429: {r['answered_429']}")
-        print(f"  requests per new record {r['requests_per_new_record']:.4f} (target <= 1.01)")
+        print(
+            f"  requests per new record {r['requests_per_new_record']:.4f} sent, "
+            f"{r['answered_per_new_record']:.4f} answered (target <= 1.01)"
+        )
 
     with sandbox_process(latency_ms=0) as sb:
         figures["scans"] = sc = scans(sb, (137, 500) if quick else (137, 5000))
