@@ -197,3 +197,32 @@ def test_two_pollers_of_one_feed_never_poll_at_once(
                 assert sb.stats()["total"] == before  # it did not even read
         assert len(one.poll_once()) == 1  # the lease is free again
     FeedState(state_url).reset(feed_name)
+
+
+def test_events_go_through_celery_on_rabbitmq_once(
+    client: OpenToCloseAPI, tmp_path: Path
+) -> None:
+    from tests.queue.conftest import celery_url
+
+    queue = connect(celery_url("amqp", tmp_path), visibility_timeout=5)
+    handler = WebhookHandler("unused-secret", dedupe=f"sqlite:///{tmp_path / 'seen.db'}")
+    ran: list[str] = []
+    handler.register_handler("*", lambda event: ran.append(event["event_type"]))
+    pid = client.properties.create_property({"address": "8 Celery St", "status": "active"})["id"]
+    state = f"sqlite:///{tmp_path / 'feed.db'}"
+    try:
+        with ChangeFeed(client, handler, queue=queue, state=state, emit_existing=False) as feed:
+            assert feed.poll_once() == []
+            client.properties.update_property(pid, {"status": "sold"})
+            assert len(feed.poll_once()) == 2
+            assert feed.poll_once() == []
+        with ChangeFeed(client, handler, queue=queue, state=state) as restarted:
+            assert restarted.poll_once() == []
+        queue.worker(concurrency=1).run(stop_when_idle=True)
+        assert sorted(ran) == ["property.status_changed", "property.updated"]
+        assert queue.stats()["done"] == 2
+    finally:
+        with queue.app.connection_for_write() as conn:  # type: ignore[attr-defined]
+            conn.default_channel.queue_delete(queue.queue_name)  # type: ignore[attr-defined]
+        queue.close()
+        handler.close()
