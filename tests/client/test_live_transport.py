@@ -123,7 +123,7 @@ async def test_headerless_429s_under_tasks(sb: SandboxServer) -> None:
 
 def test_rate_limit_setting_paces_without_429s(sb: SandboxServer) -> None:
     sb.set_rate_limit("20/s")
-    with OpenToCloseAPI(sb.api_key, sb.base_url, rate_limit="18/s") as client:
+    with OpenToCloseAPI(sb.api_key, sb.base_url, rate_limit="15/s") as client:
         client.property_fields.keys()
         with ThreadPoolExecutor(8) as pool:
             list(
