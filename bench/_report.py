@@ -53,3 +53,16 @@ class Report:
         if failed:
             print("below target: " + ", ".join(failed))
         return 0
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started (``VmHWM``), in MB.
+
+    Not ``ru_maxrss``: Linux keeps that across ``exec``, so a child forked from a big
+    benchmark process would report the parent's peak as its own.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")

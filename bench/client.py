@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
-import resource
 import statistics
 import sys
 import time
@@ -27,7 +26,7 @@ import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _report import Report, interleaved
+from _report import Report, interleaved, peak_rss_mb
 from _servers import RemoteSandbox, bare_starlette_process, sandbox_process
 from open_to_close import AsyncOpenToCloseAPI, Call, Hook, OpenToCloseAPI
 from open_to_close.exceptions import OpenToCloseAPIError, RateLimitError
@@ -248,7 +247,7 @@ def flat_view_cost(sb: RemoteSandbox, n: int = 2_000) -> float:
 def _iterate_in_child(base_url: str, api_key: str, conn: Any) -> None:
     with OpenToCloseAPI(api_key, base_url) as client:
         count = sum(1 for _ in client.properties.iter_properties())
-    conn.send((count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    conn.send((count, peak_rss_mb()))
 
 
 def iterate_memory(sb: RemoteSandbox) -> tuple[int, float]:

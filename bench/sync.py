@@ -326,13 +326,14 @@ def _child_program() -> str:
     # The child pushes the file like `otc sync push` does (streamed, details of errors
     # only) and reports its own peak resident memory.
     return (
-        "import json, resource, sys\n"
+        "import json, sys\n"
         "from open_to_close import OpenToCloseAPI\n"
         "from open_to_close.sync import CsvSource, PropertySyncService\n"
         "with OpenToCloseAPI() as client:\n"
         "    r = PropertySyncService(client, CsvSource(sys.argv[1]), state=sys.argv[2],\n"
         "                            details='errors').sync_properties()\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "peak = next(int(line.split()[1]) for line in open('/proc/self/status')\n"
+        "            if line.startswith('VmHWM:'))  # not ru_maxrss: kept across exec\n"
         "print(json.dumps({'peak_kb': peak, 'created': r['created'], 'errors': r['errors']}))\n"
     )
 
