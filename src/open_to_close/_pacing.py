@@ -10,10 +10,11 @@ knowledge, strongest first:
 - The ``rate_limit`` setting (``"1/s"``, ``"60/m"``): requests are spaced evenly at that
   rate.
 - Neither: a 429 without headers means the client went too fast. The rate that got
-  through lately becomes the pace (``Retry-After``, when sent, holds everyone until
-  then); each answer that is not a 429 raises the pace a little, so a client slowed down
-  by a burst speeds up again, and pacing ends once the pace is far above what the server
-  refused.
+  through in the last second becomes the pace, and every request waits a second (the
+  server's window is spent; ``Retry-After``, when sent, says how long instead); after a
+  quiet spell each answer that is not a 429 raises the pace a little, so a client slowed
+  down by a burst speeds up again, and pacing ends once the pace is far above what the
+  server refused.
 
 Until any of these applies, a reservation costs an uncontended lock.
 """
@@ -188,7 +189,10 @@ class Pacer:
             self._refused_at = self._learned / _BACK_OFF
             self._adjusted_at = now
             self._generation += 1  # slots handed out at the old pace are taken back
-            self._next_slot = now
+            # The server's window is spent: requests sent before it turns over would all
+            # be refused too. Without Retry-After, wait out a window of the usual length.
+            self._hold_until = max(self._hold_until, now + _OBSERVE_SECONDS)
+            self._next_slot = self._hold_until
         self._next_slot = max(self._next_slot, now + 1.0 / (self.rate or _MIN_RATE))
 
     def _speed_up(self) -> None:

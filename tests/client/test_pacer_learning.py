@@ -35,7 +35,10 @@ def test_a_429_paces_at_what_got_through(clock: Clock) -> None:
     _answers(pacer, clock, 10, 0.1)  # 10 answers in the last second
     pacer.release({}, 429)
     assert pacer.rate == pytest.approx(9.0)  # 90% of what got through
-    assert pacer.reserve() < 0  # the next request waits for its slot
+    assert pacer.reserve() == pytest.approx(1.0)  # the window is spent: everyone waits
+    clock.now += 1.0
+    assert pacer.reserve() == 0.0  # then one request at a time, 1/9 s apart
+    assert pacer.reserve() == pytest.approx(-1 / 9)
 
 
 def test_one_burst_of_429s_at_most_halves_the_pace(clock: Clock) -> None:
