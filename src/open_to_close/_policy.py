@@ -15,7 +15,7 @@ from typing import Any
 
 from ._constants import RETRY_STATUSES
 from ._hooks import Call
-from ._redact import redact
+from ._redact import redact, redact_data
 from .exceptions import (
     AmbiguousWriteError,
     AuthenticationError,
@@ -59,7 +59,7 @@ def _payload(body: bytes) -> Any:
     if not body:
         return None
     try:
-        return json.loads(body)
+        return redact_data(json.loads(body))
     except ValueError:
         return redact(body[:2000].decode("utf-8", "replace"))
 

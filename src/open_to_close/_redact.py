@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from typing import Any
 
 MASK = "***"
 _TOKEN_IN_TEXT = re.compile(r"(api_token=)[^&\s\"'#]+|(Bearer\s+)[A-Za-z0-9._~+/=-]+")
@@ -33,6 +34,18 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     return text
+
+
+def redact_data(data: Any) -> Any:
+    """``data`` (decoded JSON) with every string redacted, keys included: an API that
+    echoes the request's query string in an error must not carry the key into it."""
+    if isinstance(data, str):
+        return redact(data)
+    if isinstance(data, dict):
+        return {redact_data(k): redact_data(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [redact_data(v) for v in data]
+    return data
 
 
 class Secret:
