@@ -67,6 +67,12 @@ def serve_roles(
     except ConfigurationError as exc:
         console.print(f"[red]otc: {exc.message}[/]")
         raise typer.Exit(2) from None
+    except OSError as exc:  # the port is taken, or the host is not ours
+        where = (
+            f"{host or settings.server.host}:{port if port is not None else settings.server.port}"
+        )
+        console.print(f"[red]otc: can't listen on {where}: {exc.strerror or exc}[/]")
+        raise typer.Exit(2) from None
 
 
 def register(app: typer.Typer) -> None:
