@@ -24,6 +24,7 @@ from .._sql import make_engine as shared_engine
 from ..exceptions import ConfigurationError
 
 DEFAULT_STATE_URL = "sqlite:///otc-sync.db"
+MAX_EXTERNAL_ID = 500  # characters: the external_id columns' width
 _PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,30}$")
 
 
@@ -43,7 +44,7 @@ class Tables:
             f"{p}links",
             m,
             Column("job", String(200), primary_key=True),
-            Column("external_id", String(500), primary_key=True),
+            Column("external_id", String(MAX_EXTERNAL_ID), primary_key=True),
             Column("otc_id", String(100), nullable=True),
             Column("content_hash", String(64), nullable=True),
             Column("base", Text, nullable=True),  # JSON: the last synced field values
@@ -62,7 +63,7 @@ class Tables:
             m,
             Column("id", Integer, primary_key=True, autoincrement=True),
             Column("job", String(200), nullable=False),
-            Column("external_id", String(500), nullable=False),
+            Column("external_id", String(MAX_EXTERNAL_ID), nullable=False),
             Column("otc_id", String(100), nullable=True),
             Column("fields", Text, nullable=False),  # JSON list
             Column("base", Text, nullable=False),  # JSON objects, Open To Close field names

@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from .._model.flat import FLAT_STATUSES
 from ..exceptions import ConfigurationError
+from ._tables import MAX_EXTERNAL_ID
 
 __all__ = [
     "DEFAULT_STATUS_MAP",
@@ -159,7 +160,14 @@ class FieldMapping:
         value = record.get(self.id_field)
         if _blank(value) or isinstance(value, bool):
             raise RowError(f"missing id (field {self.id_field!r})")
-        return str(value).strip()
+        text = str(value).strip()
+        if len(text) > MAX_EXTERNAL_ID:
+            # Longer than the state's column: PostgreSQL would refuse the whole batch.
+            raise RowError(
+                f"id is {len(text)} characters (field {self.id_field!r}); "
+                f"at most {MAX_EXTERNAL_ID} fit the sync state"
+            )
+        return text
 
     def to_otc(self, record: Mapping[str, Any], *, defaults: bool = True) -> dict[str, Any]:
         """The Open To Close fields for ``record``; blank values are ``None``.
