@@ -13,10 +13,29 @@ runner = CliRunner()
 EXAMPLE = Path(__file__).resolve().parents[2] / "otc.example.toml"
 
 
-def test_check_accepts_the_example() -> None:
+def test_check_accepts_the_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "listings.csv").write_text("listing_id,street_address\n")
+    monkeypatch.setenv("OPEN_TO_CLOSE_API_KEY", "k")
+    monkeypatch.setenv("OTC_WEBHOOK_SECRET", "s")
     result = runner.invoke(app, ["serve", "--check", "--config", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     assert "config OK" in result.output
+
+
+@pytest.mark.defect(19)
+def test_check_names_what_serve_would_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPEN_TO_CLOSE_API_KEY", raising=False)
+    monkeypatch.delenv("OTC_WEBHOOK_SECRET", raising=False)
+    result = runner.invoke(app, ["serve", "--check", "--config", str(EXAMPLE)])
+    assert result.exit_code == 2
+    assert "config OK" not in result.output
+    assert "OPEN_TO_CLOSE_API_KEY is not set" in result.output
+    assert "OTC_WEBHOOK_SECRET" in result.output
+    assert "sync.jobs[0] (listings).source: no file listings.csv" in result.output
 
 
 def test_broken_config_does_not_start(tmp_path: Path) -> None:

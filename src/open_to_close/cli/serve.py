@@ -91,7 +91,11 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(min=0, max=65535, help="Port of the web role.")
         ] = None,
         check: Annotated[
-            bool, typer.Option("--check", help="Validate the config file and exit.")
+            bool,
+            typer.Option(
+                "--check",
+                help="Check the file and what it needs (key, secret, source files); exit.",
+            ),
         ] = False,
     ) -> None:
         """Run the integration: webhooks in, workers, sync jobs, /health and /metrics."""
@@ -104,7 +108,13 @@ def register(app: typer.Typer) -> None:
                 f"{', '.join(bad)}: use web, worker or scheduler", param_hint="--role"
             )
         if check:
-            _load(config)
+            from ..service.checks import startup_problems
+
+            problems = startup_problems(_load(config))
+            if problems:
+                for problem in problems:
+                    typer.echo(f"otc: {problem}", err=True)
+                raise typer.Exit(2)
             typer.echo("config OK")
             return
         serve_roles(config, roles, host, port)
