@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from open_to_close.cli import app
@@ -22,3 +23,21 @@ def test_demo_runs_and_makes_no_duplicates() -> None:
     assert "Summary" in out
     assert "duplicates: 0" in out
     assert "injected faults" in out
+
+
+@pytest.mark.defect(25)
+def test_version() -> None:
+    from open_to_close import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"open-to-close {__version__}"
+
+
+@pytest.mark.defect(18)
+def test_the_client_file_and_the_service_file_have_different_names() -> None:
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
+    text = docs.read_text()
+    assert "# client.toml" in text and "otc.toml" not in text

@@ -24,8 +24,19 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from .._version import __version__
+
+        typer.echo(f"open-to-close {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every API call."),
     log_json: bool = typer.Option(
         False, "--log-json", help="Log JSON lines to stderr (also: OTC_LOG_FORMAT=json)."
