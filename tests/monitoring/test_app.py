@@ -63,6 +63,7 @@ async def test_wrong_key_is_503_and_not_echoed(sb: SandboxServer) -> None:
     assert key not in response.text
 
 
+@pytest.mark.defect(13)
 async def test_the_probe_spares_the_api_budget(sb: SandboxServer, client: OpenToCloseAPI) -> None:
     """At most one probe per ``every`` seconds, and a 429 (a busy account, about one
     request a second on the live API) is an API that answered, not a dead one."""
