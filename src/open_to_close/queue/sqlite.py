@@ -26,6 +26,7 @@ from typing import Any
 from .base import DeadLetterNotFoundError, TaskQueue, TaskSpec, encode_payload
 
 DEFAULT_MAX_LOST = 3
+DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a statement waits for another writer's lock
 KEY_RETENTION = 30 * 24 * 3600.0
 
 _SCHEMA = """
@@ -101,6 +102,7 @@ class SQLiteQueue(TaskQueue):
         visibility_timeout: float = 30.0,
         max_lost: int = DEFAULT_MAX_LOST,
         url: str | None = None,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     ) -> None:
         super().__init__()
         if not path or path == ":memory:":
@@ -114,6 +116,7 @@ class SQLiteQueue(TaskQueue):
         self.url = url or f"sqlite:///{path}"
         self.visibility_timeout = float(visibility_timeout)
         self.max_lost = max_lost
+        self.busy_timeout = float(busy_timeout)
         self.wakeup = threading.Condition()
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
@@ -134,7 +137,10 @@ class SQLiteQueue(TaskQueue):
             try:
                 # Used by this thread only; closed by close() from any thread.
                 conn = sqlite3.connect(
-                    self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+                    self.path,
+                    isolation_level=None,
+                    timeout=self.busy_timeout,
+                    check_same_thread=False,
                 )
                 conn.execute("PRAGMA journal_mode=WAL")
             except sqlite3.Error as exc:

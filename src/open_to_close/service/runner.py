@@ -8,12 +8,17 @@ Shutdown (SIGTERM, SIGINT, or :meth:`Service.stop`) goes in the order that loses
    (``[events] source = "poll"``, run by the scheduler role) stops after its poll;
 3. the worker finishes the tasks it is running and hands back those it has not started.
 
+A role that stops on its own (an error, or a worker whose threads died) makes ``/health``
+answer 503 and shuts the service down: a process that takes webhooks nobody will run
+must not look healthy.
+
 A SIGKILL skips all that and still loses nothing: stored events stay in the queue, and a
 task whose worker died runs again after the visibility timeout.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -48,6 +53,7 @@ class Service:
         self.closing = threading.Event()
         self.stopped = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.failed: list[str] = []  # roles that stopped on their own, with the reason
         self._web: BackgroundServer | None = None
         self.worker: Any = None
         self.scheduler: Any = None
@@ -85,14 +91,20 @@ class Service:
     def _guard(self, name: str, target: Any) -> None:
         try:
             target()
-        except Exception:
+        except Exception as exc:
             log.exception("%s stopped on an error; shutting the service down", name)
+            self.failed.append(f"{name} stopped: {type(exc).__name__}: {exc}")
+            self.stop()
+            return
+        if not self.closing.is_set():
+            log.error("%s stopped on its own; shutting the service down", name)
+            self.failed.append(f"{name} stopped on its own")
             self.stop()
 
     def _start_web(self) -> None:
         from .app import create_service_app
 
-        app = create_service_app(self.components, self.closing)
+        app = _FailedRoles(create_service_app(self.components, self.closing), self.failed)
         grace = self.components.config.server.shutdown_grace
         self._web = BackgroundServer(
             app, host=self.host, port=self.port, name="otc-web", graceful=grace
@@ -173,3 +185,19 @@ class Service:
     def __exit__(self, *exc: object) -> None:
         self.stop()
         self.wait(self.components.config.server.shutdown_grace + 10)
+
+
+class _FailedRoles:
+    """ASGI wrapper: once a role has stopped on its own, ``GET /health`` answers 503."""
+
+    def __init__(self, app: Any, failed: list[str]) -> None:
+        self.app, self.failed = app, failed
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.failed and scope["type"] == "http" and scope["path"] == "/health":
+            body = json.dumps({"status": "unhealthy", "error": "; ".join(self.failed)})
+            headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,148 @@
+"""Regression tests of issue 11's queue and worker defects (each failed before its fix)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from open_to_close.queue.sqlite import SQLiteQueue
+from open_to_close.queue.worker import PollingWorker
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def locked_q(tmp_path: Path) -> Iterator[SQLiteQueue]:
+    """A queue whose statements give up on a lock after 0.1 s (instead of 30 s)."""
+    queue = SQLiteQueue(str(tmp_path / "q.db"), visibility_timeout=5, busy_timeout=0.1)
+    yield queue
+    queue.close()
+
+
+def lock(path: str) -> sqlite3.Connection:
+    """Another process's writer holding the file's write lock."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def start(worker: PollingWorker) -> threading.Thread:
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.defect(1)
+def test_the_worker_survives_a_locked_file_and_goes_on(locked_q: SQLiteQueue) -> None:
+    seen: list[Any] = []
+    locked_q.task(name="t")(seen.append)
+    locked_q.enqueue("t", 1)
+    other = lock(locked_q.path)
+    worker = PollingWorker(locked_q, concurrency=2, poll_interval=0.02)
+    thread = start(worker)
+    try:
+        time.sleep(0.8)  # every claim fails meanwhile
+        assert thread.is_alive() and seen == []
+        other.execute("ROLLBACK")
+        wait_for(lambda: seen == [1])
+    finally:
+        worker.stop()
+        thread.join(10)
+        other.close()
+    assert locked_q.stats() == {"pending": 0, "running": 0, "done": 1, "dead": 0}
+
+
+@pytest.mark.defect(1)
+def test_a_task_whose_settle_fails_is_settled_later_not_run_again(
+    locked_q: SQLiteQueue,
+) -> None:
+    runs: list[Any] = []
+    holders: list[sqlite3.Connection] = []
+
+    def task(payload: Any) -> None:
+        runs.append(payload)
+        holders.append(lock(locked_q.path))  # the settle after this task finds it locked
+
+    locked_q.task(name="t")(task)
+    locked_q.enqueue("t", 1)
+    worker = PollingWorker(locked_q, poll_interval=0.02)
+    thread = start(worker)
+    try:
+        wait_for(lambda: bool(holders))
+        time.sleep(0.5)
+        holders[0].execute("ROLLBACK")
+        wait_for(lambda: locked_q.stats()["done"] == 1)
+    finally:
+        worker.stop()
+        thread.join(10)
+        for held in holders:
+            held.close()
+    assert runs == [1] and thread.is_alive() is False
+
+
+class _DyingWorker:
+    """A worker role that returns on its own, as a worker whose threads died did."""
+
+    def __init__(self) -> None:
+        self.die = threading.Event()
+
+    def run(self, stop_when_idle: bool = False) -> None:
+        self.die.wait(30)
+
+    def stop(self) -> None:
+        self.die.set()
+
+
+@pytest.mark.defect(1)
+def test_a_dead_worker_role_fails_health_and_stops_the_service(
+    sb: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from open_to_close.service.components import Components
+    from open_to_close.service.config import parse_service_config
+    from open_to_close.service.runner import Service
+
+    monkeypatch.setenv("OTC_WEBHOOK_SECRET", "whsec-test")
+    monkeypatch.setenv("OPEN_TO_CLOSE_API_KEY", sb.api_key)
+    config = parse_service_config(
+        {
+            "api": {"base_url": sb.base_url},
+            "queue": {"url": f"sqlite:///{tmp_path}/q.db"},
+            "state": {"url": f"sqlite:///{tmp_path}/s.db"},
+            "server": {"port": 0, "shutdown_grace": 2},
+        }
+    )
+    components = Components(config)
+    dying = _DyingWorker()
+    monkeypatch.setattr(type(components.queue), "worker", lambda self, n=1: dying)
+    service = Service(components, ["web", "worker"]).start()
+    try:
+        assert httpx2.get(service.url + "/health").status_code == 200
+        app = service._web.app  # type: ignore[union-attr]
+        dying.die.set()
+        assert service.wait(15), "the service kept running without its worker"
+        assert service.failed == ["otc-worker stopped on its own"]
+
+        async def health() -> httpx2.Response:
+            transport = httpx2.ASGITransport(app=app)
+            async with httpx2.AsyncClient(transport=transport, base_url="http://t") as client:
+                return await client.get("/health")
+
+        answer = asyncio.run(health())
+        assert answer.status_code == 503 and "otc-worker" in answer.json()["error"]
+    finally:
+        service.stop()
+        service.wait(15)
