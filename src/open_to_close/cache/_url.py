@@ -9,7 +9,7 @@ from .memory import MemoryCache
 __all__ = ["backend_from_url"]
 
 
-def backend_from_url(url: str | None, *, prefix: str = "otc:") -> CacheBackend:
+def backend_from_url(url: str | None, *, prefix: str = "otc-cache:") -> CacheBackend:
     """``memory`` (or None), ``redis://...`` / ``rediss://...``, or a SQLAlchemy database URL
     (``sqlite:///otc_cache.db``, ``postgresql://...``)."""
     if url is None or url == "memory":

@@ -1,9 +1,12 @@
 """The Redis cache: shared by every process that points at the same Redis.
 
 Values are the JSON text the cached client writes (never pickle), so a value planted by
-anyone else who can write to this Redis is, at worst, ignored. Keys carry a prefix;
-nothing on the read or write path lists keys (``KEYS``/``SCAN`` block or crawl a big
-Redis): only :meth:`RedisCache.clear`, an admin operation, scans.
+anyone else who can write to this Redis is, at worst, ignored. Keys carry a prefix,
+``otc-cache:`` by default: a key space of the cache's own, disjoint from ``otc:``, where
+webhook dedupe keys and Celery task state live (:func:`check_prefix` refuses a prefix that
+overlaps it), so a clear deletes only cache entries. Nothing on the read or write path
+lists keys (``KEYS``/``SCAN`` block or crawl a big Redis): only :meth:`RedisCache.clear`,
+an admin operation, scans.
 
 Give Redis a ``maxmemory-policy`` of ``volatile-ttl`` (or ``noeviction``): under
 ``allkeys-*`` policies Redis may evict the version stamps that tell a fresh entry from
@@ -18,11 +21,13 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from .._keyspace import DEFAULT_PREFIX, RESERVED_PREFIX, check_prefix
 from .._optional import require
 from .._redact import MASK, register_secret
 from .backend import CacheBackend, CacheBackendError
 
-__all__ = ["RedisCache"]
+__all__ = ["DEFAULT_PREFIX", "RESERVED_PREFIX", "RedisCache", "check_prefix"]
+
 
 _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
 
@@ -48,14 +53,12 @@ class RedisCache(CacheBackend):
     def __init__(
         self,
         url: str = "redis://localhost:6379/0",
-        prefix: str = "otc:",
+        prefix: str = DEFAULT_PREFIX,
         *,
         socket_timeout: float = 0.5,
         client: Any = None,
     ) -> None:
-        if not prefix:
-            raise ValueError("prefix must not be empty: it keeps this cache's keys apart")
-        self.prefix = prefix
+        self.prefix = check_prefix(prefix)
         self.url = _masked(url)
         redis = require("redis", "redis", "RedisCache")
         if client is None:

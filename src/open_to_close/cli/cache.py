@@ -22,7 +22,9 @@ CacheUrl = Annotated[
         f"Default: $OTC_CACHE_URL, else {DEFAULT_CACHE}.",
     ),
 ]
-Prefix = Annotated[str, typer.Option(help="Key prefix of a Redis cache.")]
+Prefix = Annotated[
+    str, typer.Option(help="Key prefix of a Redis cache (never inside otc:, the queue's).")
+]
 
 
 def _backend(url: str | None, prefix: str) -> CacheBackend:
@@ -51,7 +53,7 @@ def _fail(message: str) -> typer.Exit:
 
 def warm(
     cache: CacheUrl = None,
-    prefix: Prefix = "otc:",
+    prefix: Prefix = "otc-cache:",
     limit: Annotated[int, typer.Option(min=1, max=500, help="Active properties to cache.")] = 50,
     teams: Annotated[bool, typer.Option(help="Also cache every team.")] = True,
     api_key: ApiKey = None,
@@ -91,13 +93,13 @@ def _admin(url: str | None, prefix: str, operation: str) -> tuple[CacheBackend, 
         backend.close()
 
 
-def clear(cache: CacheUrl = None, prefix: Prefix = "otc:") -> None:
+def clear(cache: CacheUrl = None, prefix: Prefix = "otc-cache:") -> None:
     """Remove every entry of the cache (of this prefix, for Redis)."""
     backend, removed = _admin(cache, prefix, "clear")
     typer.echo(f"removed {removed} entries from {backend!r}")
 
 
-def cleanup(cache: CacheUrl = None, prefix: Prefix = "otc:") -> None:
+def cleanup(cache: CacheUrl = None, prefix: Prefix = "otc-cache:") -> None:
     """Delete expired entries of a SQL cache (Redis expires its own)."""
     from ..cache.database import expired_summary
 

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from .._keyspace import check_prefix
 from .._redact import Secret
 from ..config import LIVE_SETTINGS, parse_rate
 from ..exceptions import ConfigurationError
@@ -179,7 +180,12 @@ class QueueSection(_Section):
 class CacheSection(_Section):
     url: str = "memory"
     default_ttl: float = 300.0
-    prefix: Annotated[str, Field(max_length=64)] = "otc:"  # Redis key prefix
+    prefix: Annotated[str, Field(max_length=64)] = "otc-cache:"  # Redis key prefix
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        return check_prefix(value)
 
     @field_validator("url")
     @classmethod

@@ -1,0 +1,63 @@
+"""Regression tests of issue 11's cache defects (each failed before its fix)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from typer.testing import CliRunner
+
+from open_to_close.cache import RedisCache
+from open_to_close.cli import app
+from open_to_close.exceptions import ConfigurationError
+from open_to_close.service.config import load_service_config
+from open_to_close.webhooks.dedupe import Claim, RedisDedupe
+
+from .conftest import REDIS_URL
+
+
+@pytest.mark.defect(2)
+def test_a_cache_clear_leaves_dedupe_keys_and_dead_letters_alone() -> None:
+    """Dedupe keys, a Celery dead letter and cache entries side by side in one Redis."""
+    raw = redis.Redis.from_url(REDIS_URL)
+    dedupe = RedisDedupe(REDIS_URL)  # its default key space
+    event = f"evt-{uuid.uuid4().hex}"
+    dead = f"otc:{uuid.uuid4().hex[:8]}:dead"  # where Celery state keeps dead letters
+    cache = RedisCache(REDIS_URL)  # the cache's default key space
+    try:
+        assert dedupe.claim(event, 60) is Claim.NEW
+        dedupe.complete(event)
+        raw.hset(dead, "1", "a task that ran out of retries")
+        cache.set("item:properties:1", "{}", 60)
+
+        assert cache.clear() >= 1  # also what the guard runs after 10,000 pending keys
+        assert cache.get_many(["item:properties:1"]) == [None]
+        assert dedupe.claim(event, 60) is Claim.DONE  # a replay is still a duplicate
+        assert raw.hget(dead, "1") == b"a task that ran out of retries"
+
+        cache.set("item:properties:2", "{}", 60)
+        result = CliRunner().invoke(app, ["cache", "clear", "--cache", REDIS_URL])
+        assert result.exit_code == 0, result.output
+        assert dedupe.claim(event, 60) is Claim.DONE
+        assert raw.exists(dead)
+    finally:
+        raw.delete(dead, dedupe.prefix + event)
+        for closable in (raw, dedupe, cache):
+            closable.close()
+
+
+@pytest.mark.defect(2)
+@pytest.mark.parametrize("prefix", ["otc:", "otc:cache:", "otc", "o"])
+def test_a_cache_prefix_overlapping_the_queue_key_space_is_refused(
+    prefix: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="overlaps"):
+        RedisCache(REDIS_URL, prefix=prefix)
+    path = tmp_path / "otc.toml"
+    path.write_text(f'[cache]\nurl = "{REDIS_URL}"\nprefix = "{prefix}"\n')
+    with pytest.raises(ConfigurationError, match=r"cache\.prefix"):
+        load_service_config(path)
+    result = CliRunner().invoke(app, ["cache", "clear", "--cache", REDIS_URL, "--prefix", prefix])
+    assert result.exit_code == 2 and "overlaps" in result.output
