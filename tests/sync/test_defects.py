@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
 from open_to_close import OpenToCloseAPI
 from open_to_close.sandbox import SandboxServer
-from open_to_close.sync import PropertySyncService, SyncState
+from open_to_close.sync import CsvSource, PropertySyncService, SyncState
+from open_to_close.sync.sources import SourceFormatError
 
 from ._data import ListSource, listing
+from .test_cli import otc
 
 
 @pytest.mark.defect(8)
@@ -25,3 +30,73 @@ def test_an_overlong_source_id_is_one_row_error(
     again = service.sync_properties()
     assert (again["unchanged"], again["errors"]) == (4, 1)
     assert [r.status for r in state.history()] == ["partial", "partial"]
+
+
+def _csv(path: Path, rows: list[dict[str, object]], delimiter: str = ",", **kw: str) -> None:
+    with path.open("w", newline="", **kw) as handle:  # type: ignore[call-overload]
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=delimiter)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.mark.defect(21)
+def test_a_wrong_delimiter_or_header_is_one_error_naming_the_columns(
+    sb: SandboxServer, tmp_path: Path
+) -> None:
+    state = f"sqlite:///{tmp_path / 's.db'}"
+    source = tmp_path / "listings.csv"
+    _csv(source, [listing(n) for n in range(3000)], delimiter=";")
+    code, out = otc(sb, "sync", "push", str(source), "--state", state)
+    assert code == 2, out
+    assert out.count("error") == 1 and "Failed records" not in out
+    assert "expected the columns id, street_address, city" in out
+    assert "';'-separated" in out
+    assert sb.stats()["requests"].get("POST /properties", 0) == 0
+
+    code, out = otc(sb, "sync", "push", str(source), "--state", state, "--delimiter", ";")
+    assert code == 0, out
+    assert sb.stats()["requests"]["POST /properties"] == 3000
+
+    renamed = tmp_path / "renamed.csv"
+    _csv(renamed, [{"ID": n, "Address": f"{n} Elm St"} for n in range(500)])
+    code, out = otc(sb, "sync", "push", str(renamed), "--state", state)
+    assert code == 2 and out.count("error") == 1, out
+    assert "no 'id', 'street_address' column" in out and "found 'ID', 'Address'" in out
+
+    # The library says it once too, and the run is recorded as failed with the reason.
+    store = SyncState(state)
+    with OpenToCloseAPI(sb.api_key, sb.base_url) as client:
+        with pytest.raises(SourceFormatError, match="expected the columns id"):
+            PropertySyncService(client, CsvSource(renamed), state=store, job="j").sync_properties()
+    assert store.history("j")[0].status == "failed"
+    assert "expected the columns id" in (store.history("j")[0].error or "")
+    store.close()
+
+
+@pytest.mark.defect(21)
+def test_a_file_in_another_encoding_names_the_line_and_encoding_reads_it(
+    sb: SandboxServer, client: OpenToCloseAPI, tmp_path: Path
+) -> None:
+    state = f"sqlite:///{tmp_path / 's.db'}"
+    rows = [listing(n) for n in range(300)]
+    rows[200]["city"] = "Montréal"  # line 202 of the file, past the first read buffer
+    source = tmp_path / "latin.csv"
+    _csv(source, rows, encoding="cp1252")
+    code, out = otc(sb, "sync", "push", str(source), "--state", state)
+    assert code == 2, out
+    assert "latin.csv" in out and "line 202 is not valid utf-8" in out and "--encoding" in out
+    assert sb.stats()["requests"].get("POST /properties", 0) == 0
+
+    code, out = otc(sb, "sync", "push", str(source), "--state", state, "--encoding", "cp1252")
+    assert code == 0, out
+    cities = {p["address"]: p["city"] for p in client.properties.iter_properties(page_size=50)}
+    assert cities["200 Main St"] == "Montréal" and len(cities) == 300
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(
+        b'{"id": "a", "street_address": "1 Main St"}\n{"id": "b", "street_address": "\xe9"}\n'
+    )
+    code, out = otc(sb, "sync", "push", str(feed), "--state", state)
+    assert code == 2 and "feed.jsonl: line 2 is not valid utf-8" in out, out
+    code, out = otc(sb, "sync", "push", str(feed), "--state", state, "--encoding", "latin-1")
+    assert code == 0, out

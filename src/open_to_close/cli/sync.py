@@ -40,6 +40,13 @@ ApiKey = Annotated[str | None, typer.Option("--api-key", help="Default: $OPEN_TO
 BaseUrl = Annotated[
     str | None, typer.Option("--base-url", help="Default: $OPEN_TO_CLOSE_BASE_URL.")
 ]
+Encoding = Annotated[
+    str,
+    typer.Option("--encoding", help="The file's text encoding, e.g. cp1252 or latin-1."),
+]
+Delimiter = Annotated[
+    str, typer.Option("--delimiter", help="A CSV file's delimiter, e.g. ';' or '\\t'.")
+]
 IdField = Annotated[
     str | None,
     typer.Option(
@@ -52,10 +59,6 @@ IdField = Annotated[
 sync_app = typer.Typer(
     help="Sync properties with CSV, JSON Lines files and SQL tables.", no_args_is_help=True
 )
-conflicts_app = typer.Typer(
-    help="Conflicts a two-way sync left for a person.", no_args_is_help=True
-)
-sync_app.add_typer(conflicts_app, name="conflicts")
 
 
 def _console(stderr: bool = False) -> Console:
@@ -103,6 +106,13 @@ def _client(api_key: str | None, base_url: str | None) -> OpenToCloseAPI:
     from ..client import OpenToCloseAPI
 
     return OpenToCloseAPI(api_key, base_url)
+
+
+def _delimiter(text: str) -> str:
+    value = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(value) != 1:
+        raise typer.BadParameter("one character, or \\t for a tab", param_hint="--delimiter")
+    return value
 
 
 def _job(job: str | None, kind: str, spec: str, table: str | None) -> str:
@@ -165,6 +175,8 @@ def push(
     force: Annotated[bool, typer.Option("--force", help="Send unchanged records too.")] = False,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Writes in flight at once.")] = 32,
     external_id_field: IdField = None,
+    encoding: Encoding = "utf-8",
+    delimiter: Delimiter = ",",
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
 ) -> None:
@@ -174,7 +186,9 @@ def push(
 
     with _clear_errors():
         field_mapping = _mapping(mapping)
-        src = open_source(source, table, field_mapping)
+        src = open_source(
+            source, table, field_mapping, encoding=encoding, delimiter=_delimiter(delimiter)
+        )
         store, client = _state(state), _client(api_key, base_url)
         total = src.count() if hasattr(src, "count") else None
         with _progress("pushing", total) as advance:
@@ -252,6 +266,8 @@ def two_way(
     state: State = None,
     job: Job = None,
     external_id_field: IdField = None,
+    encoding: Encoding = "utf-8",
+    delimiter: Delimiter = ",",
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
 ) -> None:
@@ -261,7 +277,14 @@ def two_way(
 
     with _clear_errors():
         field_mapping = _mapping(mapping)
-        side = open_source(external, table, field_mapping, must_exist=False)
+        side = open_source(
+            external,
+            table,
+            field_mapping,
+            must_exist=False,
+            encoding=encoding,
+            delimiter=_delimiter(delimiter),
+        )
         store, client = _state(state), _client(api_key, base_url)
         sync = TwoWayPropertySync(
             client,
@@ -297,100 +320,11 @@ def two_way(
         raise typer.Exit(1)
 
 
-def _values(fields: list[str], values: dict[str, Any] | None) -> str:
-    if values is None:
-        return "(deleted)"
-    return ", ".join(f"{f}={values.get(f)!r}" for f in fields if f in values)
-
-
-@conflicts_app.command("list")
-def conflicts_list(
-    state: State = None,
-    job: Job = None,
-    all_: Annotated[bool, typer.Option("--all", help="Include resolved and applied ones.")] = False,
-) -> None:
-    """Conflicts waiting for a decision (``--all``: every one kept)."""
-    from rich.table import Table as RichTable
-
-    with _clear_errors():
-        found = _state(state).conflicts(job, None if all_ else "open")
-    if not found:
-        _console().print("No conflicts." if all_ else "No open conflicts.")
-        return
-    table = RichTable(
-        "id", "job", "external id", "otc id", "fields", "Open To Close", "external", "status"
-    )
-    for c in found:
-        status = c.status + (f" ({c.resolution})" if c.resolution else "")
-        table.add_row(
-            str(c.id),
-            c.job,
-            c.external_id,
-            str(c.otc_id),
-            ", ".join(c.fields),
-            _values(c.fields, c.otc_values),
-            _values(c.fields, c.external_values),
-            status,
-        )
-    _console().print(table)
-
-
-@conflicts_app.command("resolve")
-def conflicts_resolve(
-    conflict_id: Annotated[int, typer.Argument(help="The id shown by 'otc sync conflicts list'.")],
-    use: Annotated[str, typer.Option("--use", help="Which side wins: otc or external.")],
-    state: State = None,
-) -> None:
-    """Decide a conflict; the next ``otc sync two-way`` run applies it."""
-    if use not in ("otc", "external"):
-        raise typer.BadParameter("use 'otc' or 'external'", param_hint="--use")
-    with _clear_errors():
-        try:
-            conflict = _state(state).resolve_conflict(conflict_id, use)
-        except KeyError:
-            _fail(f"no conflict with id {conflict_id} (see 'otc sync conflicts list')")
-    _console().print(
-        f"Conflict {conflict.id} on {conflict.external_id} resolved: {use} wins. "
-        f"The next 'otc sync two-way' run of job {conflict.job!r} applies it."
-    )
-
-
-def _count(name: str, value: Any) -> str:
-    if isinstance(value, dict):  # two-way: one dict per direction
-        shown = " ".join(f"{k[0]}{v}" for k, v in value.items() if v)
-        return f"{name.replace('_', ' ')}: {shown or '-'}"
-    return f"{name} {value}"
-
-
-def history(
-    state: State = None,
-    job: Job = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many runs to show.")] = 20,
-) -> None:
-    """The last runs of sync jobs, newest first."""
-    from rich.table import Table as RichTable
-
-    with _clear_errors():
-        runs = _state(state).history(job, limit)
-    table = RichTable(
-        "run", "job", "kind", "status", "started", "finished", "counts", title="Sync history"
-    )
-    for run in runs:
-        counts = ", ".join(_count(k, v) for k, v in run.counts.items())
-        table.add_row(
-            str(run.id),
-            run.job,
-            run.kind,
-            run.status,
-            run.started_at,
-            run.finished_at or "-",
-            counts,
-        )
-    _console().print(table)
-
-
 def register(app: typer.Typer) -> None:
     """Add ``otc sync ...`` to the ``otc`` command."""
+    from .sync_history import conflicts_app, history
+
+    sync_app.add_typer(conflicts_app, name="conflicts")
     sync_app.command("push")(push)
     sync_app.command("pull")(pull)
     sync_app.command("two-way")(two_way)

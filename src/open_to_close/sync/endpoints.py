@@ -38,8 +38,13 @@ def open_source(
     mapping: FieldMapping | None = None,
     *,
     must_exist: bool = True,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
 ) -> Any:
-    """A :class:`CsvSource`, :class:`JsonLinesSource` or :class:`SqlTableSource`."""
+    """A :class:`CsvSource`, :class:`JsonLinesSource` or :class:`SqlTableSource`.
+
+    ``encoding`` is a file's; ``delimiter`` a CSV file's. A CSV header must hold the
+    mapping's id field and required fields."""
     mapping = mapping or FieldMapping()
     kind = _kind(spec, table)
     if kind == "sql":
@@ -50,8 +55,22 @@ def open_source(
     path = Path(spec)
     if must_exist and not path.is_file():
         raise ConfigurationError(f"{spec}: no such file")
-    source_type = CsvSource if kind == "csv" else JsonLinesSource
-    return source_type(path, id_field=mapping.id_field, modified_field=mapping.modified_field)
+    if kind == "jsonl":
+        return JsonLinesSource(
+            path,
+            id_field=mapping.id_field,
+            modified_field=mapping.modified_field,
+            encoding=encoding,
+        )
+    return CsvSource(
+        path,
+        id_field=mapping.id_field,
+        modified_field=mapping.modified_field,
+        delimiter=delimiter,
+        encoding=encoding,
+        columns=[rule.source for rule in mapping.fields],
+        required=[rule.source for rule in mapping.fields if rule.required],
+    )
 
 
 def open_sink(spec: str, table: str | None = None) -> Any:

@@ -13,6 +13,7 @@ delete. Writes to a file are kept in memory and written, atomically, by ``flush(
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import os
@@ -24,12 +25,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from ..exceptions import ConfigurationError
 from ._time import EPOCH, iso, parse_time
 
 __all__ = [
     "CsvSource",
     "JsonLinesSource",
     "PropertySource",
+    "SourceFormatError",
     "SourceRow",
     "iter_source_rows",
 ]
@@ -63,6 +66,25 @@ def iter_source_rows(source: Any, since: datetime) -> Iterator[SourceRow]:
             yield SourceRow(f"record {number}", None, f"not a dict: {type(item).__name__}")
 
 
+class SourceFormatError(ConfigurationError):
+    """A file that can't be read at all (wrong header, delimiter or encoding): one error
+    for the run, instead of the same error for every row."""
+
+
+def _bad_line(path: Path, encoding: str) -> int | None:
+    """The first line of ``path`` that doesn't decode (1-based), read again in binary."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with path.open("rb") as handle:
+        for chunk in handle:
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return line
+            line += text.count("\n")
+    return None
+
+
 class _FileSource:
     """What CSV and JSON Lines share: the since filter, the in-memory table for writes."""
 
@@ -74,10 +96,15 @@ class _FileSource:
         *,
         id_field: str = "id",
         modified_field: str | None = None,
+        encoding: str = "utf-8",
     ) -> None:
         self.path = Path(path)
         self.id_field = id_field
         self.modified_field = modified_field
+        try:
+            self.encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise ConfigurationError(f"unknown encoding {encoding!r}") from None
         self._table: dict[str, dict[str, Any]] | None = None
         self._dirty = False
 
@@ -85,6 +112,18 @@ class _FileSource:
         return f"{type(self).__name__}({str(self.path)!r})"
 
     def _read(self) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
+        """Every row, or one :class:`SourceFormatError` naming the line that doesn't decode."""
+        try:
+            yield from self._parse()
+        except UnicodeDecodeError as exc:
+            line = _bad_line(self.path, self.encoding)
+            where = f"line {line}" if line is not None else f"byte {exc.start}"
+            raise SourceFormatError(
+                f"{self.path}: {where} is not valid {self.encoding} ({exc.reason}); "
+                "name the file's encoding (encoding=..., --encoding), e.g. cp1252 or latin-1"
+            ) from None
+
+    def _parse(self) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
         raise NotImplementedError
 
     def _write(self, rows: Iterable[dict[str, Any]], out: Any) -> None:
@@ -175,7 +214,7 @@ class _FileSource:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            with os.fdopen(fd, "w", encoding=self.encoding, newline="") as out:
                 self._write(self._table.values(), out)
             os.replace(tmp, self.path)
         except BaseException:
@@ -194,16 +233,42 @@ class CsvSource(_FileSource):
         id_field: str = "id",
         modified_field: str | None = None,
         delimiter: str = ",",
+        encoding: str = "utf-8",
+        columns: Iterable[str] = (),
+        required: Iterable[str] = (),
     ) -> None:
-        super().__init__(path, id_field=id_field, modified_field=modified_field)
+        super().__init__(path, id_field=id_field, modified_field=modified_field, encoding=encoding)
         self.delimiter = delimiter
+        # What the header must hold (the id and ``required``), and what the message about
+        # a wrong header lists (``columns``: the mapping's source fields).
+        self.required = list(dict.fromkeys((id_field, *required)))
+        self.columns = list(dict.fromkeys((id_field, *columns, *required)))
         self._fieldnames: list[str] = []
 
-    def _read(self) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
+    def _check_header(self, header: list[str]) -> None:
+        """A header without the id (or a required column) would fail every row alike."""
+        missing = [name for name in self.required if name not in header]
+        if not missing:
+            return
+        found = ", ".join(repr(h) for h in header[:8]) + (", ..." if len(header) > 8 else "")
+        hint = ""
+        if len(header) == 1:
+            guess = next((d for d in ",;\t|" if d != self.delimiter and d in header[0]), None)
+            if guess is not None:
+                hint = f"; the header looks {guess!r}-separated (delimiter={guess!r}, --delimiter)"
+        raise SourceFormatError(
+            f"{self.path}: the header has no {', '.join(map(repr, missing))} column; expected "
+            f"the columns {', '.join(self.columns)} (found {found}){hint}"
+        )
+
+    def _parse(self) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
         # utf-8-sig: spreadsheets often save a byte-order mark before the header.
-        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+        encoding = "utf-8-sig" if self.encoding == "utf-8" else self.encoding
+        with self.path.open(encoding=encoding, newline="") as handle:
             reader = csv.DictReader(handle, delimiter=self.delimiter)
             self._fieldnames = list(reader.fieldnames or [])
+            if reader.fieldnames is not None:  # None: an empty file, no rows
+                self._check_header(self._fieldnames)
             line = reader.line_num
             for raw in reader:
                 where, line = f"line {line + 1}", reader.line_num
@@ -226,8 +291,8 @@ class CsvSource(_FileSource):
 class JsonLinesSource(_FileSource):
     """A JSON Lines file: one JSON object per line; blank lines are skipped."""
 
-    def _read(self) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
-        with self.path.open(encoding="utf-8") as handle:
+    def _parse(self) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
+        with self.path.open(encoding=self.encoding) as handle:
             for number, text in enumerate(handle, start=1):
                 if not text.strip():
                     continue

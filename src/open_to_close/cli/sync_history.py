@@ -1,0 +1,105 @@
+"""``otc sync conflicts list|resolve`` and ``otc sync history``: what the state holds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from .sync import Job, State, _clear_errors, _console, _fail, _state
+
+conflicts_app = typer.Typer(
+    help="Conflicts a two-way sync left for a person.", no_args_is_help=True
+)
+
+
+def _values(fields: list[str], values: dict[str, Any] | None) -> str:
+    if values is None:
+        return "(deleted)"
+    return ", ".join(f"{f}={values.get(f)!r}" for f in fields if f in values)
+
+
+@conflicts_app.command("list")
+def conflicts_list(
+    state: State = None,
+    job: Job = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include resolved and applied ones.")] = False,
+) -> None:
+    """Conflicts waiting for a decision (``--all``: every one kept)."""
+    from rich.table import Table as RichTable
+
+    with _clear_errors():
+        found = _state(state).conflicts(job, None if all_ else "open")
+    if not found:
+        _console().print("No conflicts." if all_ else "No open conflicts.")
+        return
+    table = RichTable(
+        "id", "job", "external id", "otc id", "fields", "Open To Close", "external", "status"
+    )
+    for c in found:
+        status = c.status + (f" ({c.resolution})" if c.resolution else "")
+        table.add_row(
+            str(c.id),
+            c.job,
+            c.external_id,
+            str(c.otc_id),
+            ", ".join(c.fields),
+            _values(c.fields, c.otc_values),
+            _values(c.fields, c.external_values),
+            status,
+        )
+    _console().print(table)
+
+
+@conflicts_app.command("resolve")
+def conflicts_resolve(
+    conflict_id: Annotated[int, typer.Argument(help="The id shown by 'otc sync conflicts list'.")],
+    use: Annotated[str, typer.Option("--use", help="Which side wins: otc or external.")],
+    state: State = None,
+) -> None:
+    """Decide a conflict; the next ``otc sync two-way`` run applies it."""
+    if use not in ("otc", "external"):
+        raise typer.BadParameter("use 'otc' or 'external'", param_hint="--use")
+    with _clear_errors():
+        try:
+            conflict = _state(state).resolve_conflict(conflict_id, use)
+        except KeyError:
+            _fail(f"no conflict with id {conflict_id} (see 'otc sync conflicts list')")
+    _console().print(
+        f"Conflict {conflict.id} on {conflict.external_id} resolved: {use} wins. "
+        f"The next 'otc sync two-way' run of job {conflict.job!r} applies it."
+    )
+
+
+def _count(name: str, value: Any) -> str:
+    if isinstance(value, dict):  # two-way: one dict per direction
+        shown = " ".join(f"{k[0]}{v}" for k, v in value.items() if v)
+        return f"{name.replace('_', ' ')}: {shown or '-'}"
+    return f"{name} {value}"
+
+
+def history(
+    state: State = None,
+    job: Job = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many runs to show.")] = 20,
+) -> None:
+    """The last runs of sync jobs, newest first."""
+    from rich.table import Table as RichTable
+
+    with _clear_errors():
+        runs = _state(state).history(job, limit)
+    table = RichTable(
+        "run", "job", "kind", "status", "started", "finished", "counts", title="Sync history"
+    )
+    for run in runs:
+        counts = ", ".join(_count(k, v) for k, v in run.counts.items())
+        table.add_row(
+            str(run.id),
+            run.job,
+            run.kind,
+            run.status,
+            run.started_at,
+            run.finished_at or "-",
+            counts,
+        )
+    _console().print(table)
