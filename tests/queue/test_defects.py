@@ -146,3 +146,29 @@ def test_a_dead_worker_role_fails_health_and_stops_the_service(
     finally:
         service.stop()
         service.wait(15)
+
+
+@pytest.mark.defect(7)
+def test_only_the_running_task_counts_its_workers_death(tmp_path: Path) -> None:
+    q = SQLiteQueue(str(tmp_path / "q.db"), visibility_timeout=0.2)
+    ran: list[int] = []
+
+    def killer(payload: Any) -> None:
+        raise SystemExit("the worker dies here")  # its thread ends with nothing settled
+
+    q.task(name="killer")(killer)
+    q.task(name="record")(lambda payload: ran.append(payload))
+    q.enqueue("killer", 0)
+    for n in (1, 2, 3):
+        q.enqueue("record", n)  # claimed with the killer: prefetched, never started
+    for _ in range(q.max_lost + 1):
+        with pytest.raises(RuntimeError, match="worker threads died"):
+            PollingWorker(q, poll_interval=0.02).run(stop_when_idle=True)
+        assert ran == []
+        time.sleep(0.25)  # the dead worker's leases run out
+    PollingWorker(q, poll_interval=0.02).run(stop_when_idle=True)
+    assert sorted(ran) == [1, 2, 3]
+    (letter,) = q.dead_letters()
+    assert letter["name"] == "killer" and "died 4 times" in letter["error"]
+    assert q.stats() == {"pending": 0, "running": 0, "done": 3, "dead": 1}
+    q.close()

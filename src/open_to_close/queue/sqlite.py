@@ -3,7 +3,10 @@
 A claimed task is ``running`` until its lease expires; the worker that holds it extends
 the lease while the task runs, so only a dead worker's task expires and is claimed again.
 That re-run is not a failure of the task; a separate cap (``max_lost``) dead-letters a task
-whose workers keep dying while they run it. For a running task, ``run_at`` holds the end
+whose workers keep dying while they run it. Only the task a worker had *started* counts a
+death (``running = 2``; the tasks it had merely claimed with it are ``running = 1``): the
+claim starts the first task of its batch, and the settle of each task starts the next, in
+the same transaction, so marking costs no extra write. For a running task, ``run_at`` holds the end
 of its lease, so one index serves "due now" for new, retrying and orphaned tasks alike.
 
 Transactions are short (a claim of a batch, the end of one task) and the file is in WAL
@@ -34,7 +37,7 @@ CREATE TABLE IF NOT EXISTS otc_tasks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     payload TEXT NOT NULL,
-    running INTEGER NOT NULL DEFAULT 0,
+    running INTEGER NOT NULL DEFAULT 0, -- 0 waiting, 1 claimed, 2 started
     run_at REAL NOT NULL,
     token INTEGER,
     failures INTEGER NOT NULL DEFAULT 0,
@@ -64,7 +67,7 @@ CREATE TABLE IF NOT EXISTS otc_queue_counters (
 """
 
 _CLAIM = """
-UPDATE otc_tasks SET running = 1, run_at = :lease, token = :token, lost = lost + running
+UPDATE otc_tasks SET running = 1, run_at = :lease, token = :token, lost = lost + (running = 2)
 WHERE id IN (SELECT id FROM otc_tasks WHERE run_at <= :now ORDER BY run_at, id LIMIT :n)
 RETURNING id, name, payload, failures, lost
 """
@@ -72,6 +75,7 @@ _DEAD = (
     "INSERT INTO otc_dead_letters (task_id, name, payload, error, attempts, failed_at)"
     " SELECT id, name, payload, ?, ?, ? FROM otc_tasks WHERE id = ? AND token = ?"
 )
+_START = "UPDATE otc_tasks SET running = 2 WHERE id = ? AND token = ?"
 _DONE = "UPDATE otc_queue_counters SET value = value + ? WHERE name = 'done'"
 
 
@@ -233,7 +237,13 @@ class SQLiteQueue(TaskQueue):
                     self._bury(conn, task_id, token, error, failures + lost, now)
                 else:
                     jobs.append(Job(task_id, name, payload, failures, lost, token))
+            self._start(conn, jobs[0] if jobs else None)
         return jobs
+
+    def _start(self, conn: sqlite3.Connection, job: Job | None) -> None:
+        """Mark ``job`` as the one its worker runs now: a death of the worker counts for it."""
+        if job is not None:
+            conn.execute(_START, (job.id, job.token))
 
     def extend(self, tokens: set[int]) -> None:
         """Push back the lease of every task held under ``tokens`` (a live worker's)."""
@@ -242,19 +252,24 @@ class SQLiteQueue(TaskQueue):
         marks = ",".join("?" * len(tokens))
         with self._tx() as conn:
             conn.execute(
-                f"UPDATE otc_tasks SET run_at = ? WHERE running = 1 AND token IN ({marks})",  # noqa: S608 - only placeholders
+                f"UPDATE otc_tasks SET run_at = ? WHERE running > 0 AND token IN ({marks})",  # noqa: S608 - only placeholders
                 (time.time() + self.visibility_timeout, *tokens),
             )
 
-    def succeeded(self, jobs: list[Job]) -> None:
+    def succeeded(self, jobs: list[Job], following: Job | None = None) -> None:
+        """``jobs`` are done; ``following`` (the next task of the batch) starts."""
         with self._tx() as conn:
             gone = conn.executemany(
                 "DELETE FROM otc_tasks WHERE id = ? AND token = ?", [(j.id, j.token) for j in jobs]
             ).rowcount
             conn.execute(_DONE, (gone,))
+            self._start(conn, following)
 
-    def failed(self, job: Job, spec: TaskSpec | None, error: str) -> float | None:
-        """Schedule the retry (its delay) or dead-letter the task (None)."""
+    def failed(
+        self, job: Job, spec: TaskSpec | None, error: str, following: Job | None = None
+    ) -> float | None:
+        """Schedule the retry (its delay) or dead-letter the task (None); ``following``
+        starts."""
         failures = job.failures + 1
         delay = None if spec is None else spec.retry_delay(failures)
         now = time.time()
@@ -267,6 +282,7 @@ class SQLiteQueue(TaskQueue):
                     " token = NULL WHERE id = ? AND token = ?",
                     (now + delay, failures, error, job.id, job.token),
                 )
+            self._start(conn, following)
         return delay
 
     def hand_back(self, jobs: list[Job]) -> None:
@@ -310,7 +326,7 @@ class SQLiteQueue(TaskQueue):
         dead = conn.execute("SELECT COUNT(*) FROM otc_dead_letters").fetchone()
         return {
             "pending": int(counts.get(0, 0)),
-            "running": int(counts.get(1, 0)),
+            "running": int(counts.get(1, 0) + counts.get(2, 0)),
             "done": int(done[0]) if done else 0,
             "dead": int(dead[0]),
         }

@@ -135,7 +135,7 @@ class PollingWorker:
                 if self._stopping.is_set():
                     self._settle(queue.hand_back, jobs[n:])
                     break
-                self._run(job)
+                self._run(job, jobs[n + 1] if n + 1 < len(jobs) else None)
         finally:
             with self._lock:
                 self._held.pop(jobs[0].token, None)
@@ -167,7 +167,8 @@ class PollingWorker:
             with self.queue.wakeup:
                 self.queue.wakeup.wait(wait)
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: Job, following: Job | None) -> None:
+        """Run ``job``; its settle marks ``following`` as started (see :mod:`.sqlite`)."""
         queue = self.queue
         spec = queue.tasks.get(job.name)
         try:
@@ -180,7 +181,7 @@ class PollingWorker:
         except Exception as exc:
             self.failed += 1
             error = describe_error(exc)
-            settled, delay = self._settle(queue.failed, job, spec, error)
+            settled, delay = self._settle(queue.failed, job, spec, error, following)
             if not settled:
                 return
             if delay is None:
@@ -190,5 +191,5 @@ class PollingWorker:
                     "task %s #%s failed (%s), retry in %.3g s", job.name, job.id, error, delay
                 )
             return
-        self._settle(queue.succeeded, [job])
+        self._settle(queue.succeeded, [job], following)
         self.processed += 1
