@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 import redis
+from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
-from open_to_close.cache import RedisCache
+from open_to_close import OpenToCloseAPI
+from open_to_close.cache import CacheBackend, CachedOTCClient, RedisCache
 from open_to_close.cli import app
 from open_to_close.exceptions import ConfigurationError
 from open_to_close.service.config import load_service_config
@@ -61,3 +63,17 @@ def test_a_cache_prefix_overlapping_the_queue_key_space_is_refused(
         load_service_config(path)
     result = CliRunner().invoke(app, ["cache", "clear", "--cache", REDIS_URL, "--prefix", prefix])
     assert result.exit_code == 2 and "overlaps" in result.output
+
+
+@pytest.mark.defect(14)
+def test_spellings_of_one_id_share_one_entry(backend: CacheBackend, client: OpenToCloseAPI) -> None:
+    cached = CachedOTCClient(client, backend, registry=CollectorRegistry())
+    pid = client.properties.create_property({"address": "1 Old St"})["id"]
+    padded = f"0{pid}"
+    assert cached.get_property(padded)["address"] == "1 Old St"
+    assert cached.get_property(str(pid))["address"] == "1 Old St"
+    cached.update_property(pid, {"address": "2 New St"})
+    assert cached.get_property(padded)["address"] == "2 New St"  # not the stale "01" entry
+    client.properties.update_property(pid, {"address": "3 Third St"})  # behind the cache
+    cached.invalidate_property(str(pid))  # as a webhook would, with the id as text
+    assert cached.get_property(padded)["address"] == "3 Third St"

@@ -38,9 +38,16 @@ class Malformed(ValueError):
 
 
 def _id(record_id: int | str) -> str:
+    """One key for every spelling of an id: ``1``, ``"1"`` and ``"01"`` are one record, so
+    a write or invalidation of one can't leave another spelling's entry stale."""
     if type(record_id) is int:  # the common case, and quote() is slow
         return str(record_id)
-    return quote(str(record_id), safe="")
+    if isinstance(record_id, int) and not isinstance(record_id, bool):  # an IntEnum, say
+        return str(int(record_id))
+    text = str(record_id)
+    if text.isascii() and text.isdigit():
+        return str(int(text))
+    return quote(text, safe="")
 
 
 def item_key(resource: str, record_id: int | str) -> str:
