@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import csv
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -100,3 +106,60 @@ def test_a_file_in_another_encoding_names_the_line_and_encoding_reads_it(
     assert code == 2 and "feed.jsonl: line 2 is not valid utf-8" in out, out
     code, out = otc(sb, "sync", "push", str(feed), "--state", state, "--encoding", "latin-1")
     assert code == 0, out
+
+
+@pytest.mark.defect(23)
+def test_ctrl_c_during_push_says_so_and_records_interrupted_with_true_counts(
+    sb: SandboxServer, client: OpenToCloseAPI, tmp_path: Path
+) -> None:
+    rows = 600
+    source = tmp_path / "listings.csv"
+    _csv(source, [listing(n) for n in range(rows)])
+    state = f"sqlite:///{tmp_path / 's.db'}"
+    env = {
+        **os.environ,
+        "OPEN_TO_CLOSE_API_KEY": sb.api_key,
+        "OPEN_TO_CLOSE_BASE_URL": sb.base_url,
+        "COLUMNS": "200",
+    }
+    sb.set_faults(latency_ms=20)
+    command = [sys.executable, "-m", "open_to_close.cli", "sync", "push", str(source)]
+    child = subprocess.Popen(
+        [*command, "--state", state, "--workers", "8"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while sb.stats()["requests"].get("POST /properties", 0) < rows // 3:
+            assert child.poll() is None, "the push finished before it could be interrupted"
+            assert time.monotonic() < deadline, "the push made no progress"
+            time.sleep(0.005)
+        child.send_signal(signal.SIGINT)
+        out, _ = child.communicate(timeout=30)
+    finally:
+        child.kill()
+        child.wait(10)
+    sb.set_faults()
+    assert child.returncode == 130, out
+    assert "interrupted; run again to resume" in out
+    assert "Traceback" not in out
+
+    made = sum(1 for _ in client.properties.iter_properties(page_size=50))
+    assert 0 < made < rows
+    store = SyncState(state)
+    run = store.history()[0]
+    assert run.status == "interrupted"
+    assert run.counts["created"] == made, run.counts  # every record made is counted
+    assert run.counts["processed"] == made and run.counts["errors"] == 0
+    assert store.intents("push:listings.csv") == {}  # nothing left to look up
+    store.close()
+
+    code, out = otc(sb, "sync", "push", str(source), "--state", state)
+    assert code == 0, out
+    assert sum(1 for _ in client.properties.iter_properties(page_size=50)) == rows
+    assert re.search(rf"created\s+│\s+{rows - made}\b", out), out
+    assert re.search(rf"unchanged\s+│\s+{made}\b", out), out
+    assert [r.status for r in SyncState(state).history()] == ["ok", "interrupted"]

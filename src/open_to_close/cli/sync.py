@@ -84,6 +84,9 @@ def _clear_errors() -> Iterator[None]:
 
     try:
         yield
+    except KeyboardInterrupt:
+        _console(stderr=True).print("interrupted; run again to resume")
+        raise typer.Exit(130) from None
     except (OpenToCloseAPIError, SyncLockedError, ValueError, ImportError, OSError) as exc:
         _fail(str(exc))
     except SQLAlchemyError as exc:  # the state or a table's database: unreachable, refused

@@ -3,8 +3,9 @@
 ``state.job("crm")`` binds the job's name once, so an engine calls ``job.links(ids)``
 instead of passing the name to every call. ``with job.run("push", report) as run:``
 takes the job's lock, records the run as ``running``, and on the way out records it as
-``ok``, ``partial`` (some records failed: ``report.errors``) or ``failed`` (an exception,
-which propagates) with the report's counts. A dry run takes no lock and records nothing.
+``ok``, ``partial`` (some records failed: ``report.errors``), ``failed`` (an exception,
+which propagates) or ``interrupted`` (Ctrl-C) with the report's counts. A dry run takes
+no lock and records nothing.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ class JobState:
             run_id = self.state.start_run(self.name, kind, lock.owner)
             try:
                 yield Run(run_id, lock, report)
+            except KeyboardInterrupt:
+                # Ctrl-C: what the report counts is what was done; the next run resumes.
+                self.state.finish_run(run_id, "interrupted", report.summary(), "interrupted")
+                raise
             except BaseException as exc:
                 error = str(exc) or type(exc).__name__
                 self.state.finish_run(run_id, "failed", report.summary(), error)
