@@ -13,6 +13,7 @@ Redis (``redis://`` URL). Pick one with :func:`open_dedupe`.
 from __future__ import annotations
 
 import enum
+import re
 import threading
 import time
 from typing import Any, Protocol
@@ -23,6 +24,19 @@ from .._sql import create_tables, make_engine
 DEFAULT_DB = "sqlite:///otc-webhooks.db"
 DEFAULT_RETENTION = 30 * 24 * 3600.0
 _PURGE_EVERY = 1000  # completes between two purges of expired done ids
+# What no store can keep: PostgreSQL text refuses NUL, UTF-8 refuses lone surrogates.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def check_event_id(event_id: str) -> str:
+    """``event_id`` if every store can keep it; a ``ValueError`` for a NUL or a surrogate.
+
+    Such an id would fail the store's write on every delivery (a 500 forever for the
+    sender's retries); it is refused up front instead.
+    """
+    if _UNSTORABLE.search(event_id):
+        raise ValueError(f"event id {event_id!r} holds a NUL or a lone surrogate")
+    return event_id
 
 
 class Claim(enum.Enum):
@@ -70,6 +84,7 @@ class SQLDedupe:
         self._integrity = sa.exc.IntegrityError
 
     def claim(self, event_id: str, lease: float) -> Claim:
+        check_event_id(event_id)
         t = self.table
         now = time.time()
         try:
@@ -144,7 +159,7 @@ class RedisDedupe:
         return self.prefix + event_id
 
     def claim(self, event_id: str, lease: float) -> Claim:
-        key = self._key(event_id)
+        key = self._key(check_event_id(event_id))
         for _ in range(3):  # a claim may expire between SET and GET; then try again
             if self.redis.set(key, b"processing", nx=True, px=max(1, int(lease * 1000))):
                 return Claim.NEW

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from . import signatures as sig
-from .dedupe import Claim, DedupeStore, open_dedupe
+from .dedupe import Claim, DedupeStore, check_event_id, open_dedupe
 from .errors import (
     EventInProgressError,
     InvalidSignatureError,
@@ -235,14 +235,24 @@ def _as_bytes(payload: bytes | bytearray | str) -> bytes:
 
 
 def _event_id(data: dict[str, Any], body: bytes, headers: dict[str, str], signed: bool) -> str:
-    """The dedupe key: the body's ``id``; else the signed ``webhook-id``; else the body hash."""
+    """The dedupe key: the body's ``id``; else the signed ``webhook-id``; else the body hash.
+
+    An id no store can keep (a NUL, a lone surrogate) is a :class:`PayloadError` (400).
+    """
     value = data.get("id")
     if isinstance(value, str | int) and not isinstance(value, bool) and 0 < len(str(value)) <= 200:
-        return str(value)
+        return _storable(str(value))
     header = sig.as_text(headers.get(sig.WEBHOOK_ID)) if signed else None
     if header is not None and len(header) <= 200:
-        return header
+        return _storable(header)
     return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def _storable(event_id: str) -> str:
+    try:
+        return check_event_id(event_id)
+    except ValueError:
+        raise PayloadError("The event id holds a NUL or a lone surrogate") from None
 
 
 def _no_constant(name: str) -> Any:
