@@ -163,3 +163,34 @@ def test_ctrl_c_during_push_says_so_and_records_interrupted_with_true_counts(
     assert re.search(rf"created\s+│\s+{rows - made}\b", out), out
     assert re.search(rf"unchanged\s+│\s+{made}\b", out), out
     assert [r.status for r in SyncState(state).history()] == ["ok", "interrupted"]
+
+
+@pytest.mark.defect(22)
+def test_a_typo_in_a_sqlite_url_that_is_only_read_creates_nothing(
+    sb: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    state = "sqlite:///state.db"
+    code, out = otc(sb, "sync", "push", "sqlite:///nothere.db", "--table", "listings")
+    assert code == 2 and "no such SQLite file 'nothere.db'" in out, out
+    assert not (tmp_path / "nothere.db").exists()
+    code, out = otc(sb, "sync", "two-way", "sqlite:///nothere.db", "--table", "t", "--state", state)
+    assert code == 2 and "no such SQLite file 'nothere.db'" in out, out
+    assert not (tmp_path / "nothere.db").exists()
+
+    for command in (["history"], ["conflicts", "list"], ["conflicts", "resolve", "1"]):
+        extra = ["--use", "otc"] if command[-1] == "1" else []
+        code, out = otc(sb, "sync", *command, *extra, "--state", "sqlite:///sate.db")
+        assert code == 2 and "the sync state: no such SQLite file 'sate.db'" in out, out
+        assert not (tmp_path / "sate.db").exists()
+        code, out = otc(sb, "sync", *command, *extra)  # the default: otc-sync.db
+        assert code == 2 and "no such SQLite file 'otc-sync.db'" in out, out
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+    # A state that exists is read; one written by a push is created as before.
+    source = tmp_path / "a.csv"
+    _csv(source, [listing(1)])
+    code, out = otc(sb, "sync", "push", str(source), "--state", state)
+    assert code == 0 and (tmp_path / "state.db").is_file(), out
+    code, out = otc(sb, "sync", "history", "--state", state)
+    assert code == 0 and "push:a.csv" in out, out

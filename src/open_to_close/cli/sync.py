@@ -93,10 +93,12 @@ def _clear_errors() -> Iterator[None]:
         _fail(f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
 
 
-def _state(url: str | None) -> SyncState:
+def _state(url: str | None, *, must_exist: bool = False) -> SyncState:
+    """The state; ``must_exist`` for commands that only read it (a typo creates nothing)."""
     from ..sync import SyncState
 
-    return SyncState(url or os.environ.get("OTC_SYNC_STATE") or DEFAULT_STATE)
+    chosen = url or os.environ.get("OTC_SYNC_STATE") or DEFAULT_STATE
+    return SyncState(chosen, must_exist=must_exist)
 
 
 def _mapping(path: Path | None) -> FieldMapping:

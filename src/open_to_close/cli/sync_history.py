@@ -29,7 +29,7 @@ def conflicts_list(
     from rich.table import Table as RichTable
 
     with _clear_errors():
-        found = _state(state).conflicts(job, None if all_ else "open")
+        found = _state(state, must_exist=True).conflicts(job, None if all_ else "open")
     if not found:
         _console().print("No conflicts." if all_ else "No open conflicts.")
         return
@@ -62,7 +62,7 @@ def conflicts_resolve(
         raise typer.BadParameter("use 'otc' or 'external'", param_hint="--use")
     with _clear_errors():
         try:
-            conflict = _state(state).resolve_conflict(conflict_id, use)
+            conflict = _state(state, must_exist=True).resolve_conflict(conflict_id, use)
         except KeyError:
             _fail(f"no conflict with id {conflict_id} (see 'otc sync conflicts list')")
     _console().print(
@@ -87,7 +87,7 @@ def history(
     from rich.table import Table as RichTable
 
     with _clear_errors():
-        runs = _state(state).history(job, limit)
+        runs = _state(state, must_exist=True).history(job, limit)
     table = RichTable(
         "run", "job", "kind", "status", "started", "finished", "counts", title="Sync history"
     )

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, MetaData, Table, delete, func, insert, select, up
 from sqlalchemy.exc import NoSuchTableError
 
 from ..exceptions import ConfigurationError
-from ._tables import first_key, make_engine
+from ._tables import first_key, make_engine, require_file
 from ._time import EPOCH, iso, parse_time
 from .sources import SourceRow
 
@@ -33,6 +33,8 @@ class SqlTableSource:
         modified_column: str | None = None,
         schema: str | None = None,
     ) -> None:
+        if isinstance(url, str):
+            require_file(url, f"the database of table {table!r}")
         self.engine = url if isinstance(url, Engine) else make_engine(url)
         try:
             self.table = Table(table, MetaData(), autoload_with=self.engine, schema=schema)

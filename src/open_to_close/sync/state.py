@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
 from .._sql import create_tables
-from ._tables import Tables, first_key, make_engine, upsert
+from ._tables import DEFAULT_STATE_URL, Tables, first_key, make_engine, require_file, upsert
 from ._time import iso
 from .job import JobState
 from .lock import JobLock
@@ -85,7 +85,11 @@ class SyncState:
         *,
         table_prefix: str = "otc_sync_",
         engine: Engine | None = None,
+        must_exist: bool = False,
     ) -> None:
+        """``must_exist``: refuse a SQLite file that isn't there (for reading only)."""
+        if must_exist and engine is None:
+            require_file(url or DEFAULT_STATE_URL, "the sync state")
         self.engine = engine or make_engine(url)
         self.tables = Tables(table_prefix)
         create_tables(self.tables.metadata, self.engine)
