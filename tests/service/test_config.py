@@ -129,3 +129,43 @@ def test_durations(value: str | int, seconds: float) -> None:
 def test_bad_durations(value: object) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(value)  # type: ignore[arg-type]
+
+
+NON_FINITE_KEYS = [
+    ("api", "timeout"),
+    ("api", "rate_limit"),
+    ("webhooks", "tolerance"),
+    ("queue", "visibility_timeout"),
+    ("cache", "default_ttl"),
+    ("events", "every"),
+    ("events", "budget"),
+    ("server", "shutdown_grace"),
+]
+
+
+@pytest.mark.defect(9)
+@pytest.mark.parametrize("number", ["nan", "inf", "-inf", "+nan"])
+@pytest.mark.parametrize(("section", "key"), NON_FINITE_KEYS)
+def test_non_finite_numbers_are_refused(
+    tmp_path: Path, section: str, key: str, number: str
+) -> None:
+    path = tmp_path / "otc.toml"
+    path.write_text(f"[{section}]\n{key} = {number}\n")
+    with pytest.raises(ConfigurationError, match=rf"{section}\.{key}: .*finite"):
+        load_service_config(path)
+
+
+@pytest.mark.defect(9)
+@pytest.mark.parametrize("number", ["nan", "inf", '"1' + "0" * 400 + 's"'])
+def test_a_job_never_runs_continuously(tmp_path: Path, number: str) -> None:
+    path = tmp_path / "otc.toml"
+    path.write_text(f'[[sync.jobs]]\nname = "a"\nsource = "a.csv"\nevery = {number}\n')
+    with pytest.raises(ConfigurationError, match=r"sync\.jobs\[0\]\.every: .*finite"):
+        load_service_config(path)
+
+
+@pytest.mark.defect(9)
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "9" * 400])
+def test_durations_are_finite(value: object) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        parse_duration(value)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ what it must be, e.g. ``sync.jobs[0].every: use a duration like 30s, 5m or 1h``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -44,13 +45,16 @@ def parse_duration(value: str | float) -> float:
         if not match:
             raise ValueError(f"use a duration like 30s, 5m or 1h (got {value!r})")
         seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if not math.isfinite(seconds):  # nan would turn a check off, inf never end a wait
+        raise ValueError(f"a duration must be a finite number of seconds (got {value!r})")
     if seconds <= 0:
         raise ValueError("a duration must be more than zero")
     return seconds
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # TOML has nan and inf: no setting of the service means either (every float field).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _url_scheme(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -81,6 +85,13 @@ class ApiSection(_Section):
         """The settings given, as keywords of the client."""
         names = ("timeout", "max_retries", *LIVE_SETTINGS)
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _finite_rate(cls, value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"must be a finite number (got {value!r})")
+        return value
 
     @field_validator("rate_limit")
     @classmethod
