@@ -12,7 +12,11 @@ from typing import Any
 
 import httpx2
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
+from open_to_close._serving import BackgroundServer
 from open_to_close.queue.sqlite import SQLiteQueue
 from open_to_close.queue.worker import PollingWorker
 
@@ -171,4 +175,53 @@ def test_only_the_running_task_counts_its_workers_death(tmp_path: Path) -> None:
     (letter,) = q.dead_letters()
     assert letter["name"] == "killer" and "died 4 times" in letter["error"]
     assert q.stats() == {"pending": 0, "running": 0, "done": 3, "dead": 1}
+    q.close()
+
+
+@pytest.mark.defect(10)
+def test_a_locked_queue_answers_503_soon_and_freezes_no_other_request(tmp_path: Path) -> None:
+    from open_to_close.webhooks import WebhookHandler, create_webhook_app
+
+    from ..webhooks.conftest import SECRET, event, signed
+
+    q = SQLiteQueue(str(tmp_path / "q.db"), enqueue_wait=1.0)
+    handler = WebhookHandler(SECRET, dedupe=f"sqlite:///{tmp_path / 'seen.db'}")
+    hooks = create_webhook_app(handler, "/webhook/otc", q)
+
+    async def ping(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("pong")
+
+    app = Starlette(routes=[*hooks.routes, Route("/ping", ping)])
+    other = lock(q.path)
+    answers: list[tuple[httpx2.Response, float]] = []
+
+    def deliver() -> None:
+        body, headers = signed(event())
+        started = time.monotonic()
+        answer = httpx2.post(url + "/webhook/otc", content=body, headers=headers, timeout=60)
+        answers.append((answer, time.monotonic() - started))
+
+    with BackgroundServer(app) as server:
+        url = server.url
+        senders = [threading.Thread(target=deliver) for _ in range(3)]
+        for sender in senders:
+            sender.start()
+        try:
+            time.sleep(0.3)  # the deliveries wait for the lock now
+            started = time.monotonic()
+            assert httpx2.get(url + "/ping", timeout=5).text == "pong"
+            assert time.monotonic() - started < 0.5, "the event loop was blocked"
+            for sender in senders:
+                sender.join(30)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        for answer, took in answers:
+            assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+            assert took < 5, f"a delivery waited {took:.1f} s for a locked queue"
+        assert len(answers) == 3
+        body, headers = signed(event())  # once the lock is gone, deliveries are taken
+        assert httpx2.post(url + "/webhook/otc", content=body, headers=headers).status_code == 202
+    assert q.stats()["pending"] == 1
+    handler.close()
     q.close()

@@ -11,6 +11,9 @@ of its lease, so one index serves "due now" for new, retrying and orphaned tasks
 
 Transactions are short (a claim of a batch, the end of one task) and the file is in WAL
 mode, so several worker processes and the webhook receiver share it without waiting long.
+An enqueue waits for another writer's lock at most ``enqueue_wait`` seconds, then raises
+:class:`QueueBusyError` (the webhook receiver answers 503 with ``Retry-After``), so a file
+locked for long stalls no request for long.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .base import DeadLetterNotFoundError, TaskQueue, TaskSpec, encode_payload
 
 DEFAULT_MAX_LOST = 3
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a statement waits for another writer's lock
+DEFAULT_ENQUEUE_WAIT = 5.0  # ... and an enqueue, which a request is waiting for
 KEY_RETENTION = 30 * 24 * 3600.0
 
 _SCHEMA = """
@@ -79,6 +83,10 @@ _START = "UPDATE otc_tasks SET running = 2 WHERE id = ? AND token = ?"
 _DONE = "UPDATE otc_queue_counters SET value = value + ? WHERE name = 'done'"
 
 
+class QueueBusyError(sqlite3.OperationalError):
+    """The queue file stayed locked by another writer longer than an enqueue may wait."""
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """One claimed run of a task."""
@@ -97,7 +105,7 @@ class Job:
 class SQLiteQueue(TaskQueue):
     """``connect("sqlite:///path.db")``: see the module docstring."""
 
-    local = True  # enqueueing is a short local transaction, never a network round trip
+    local = True  # enqueueing is a local transaction, never a network round trip
 
     def __init__(
         self,
@@ -107,6 +115,7 @@ class SQLiteQueue(TaskQueue):
         max_lost: int = DEFAULT_MAX_LOST,
         url: str | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        enqueue_wait: float = DEFAULT_ENQUEUE_WAIT,
     ) -> None:
         super().__init__()
         if not path or path == ":memory:":
@@ -121,6 +130,7 @@ class SQLiteQueue(TaskQueue):
         self.visibility_timeout = float(visibility_timeout)
         self.max_lost = max_lost
         self.busy_timeout = float(busy_timeout)
+        self.enqueue_wait = min(float(enqueue_wait), self.busy_timeout)
         self.wakeup = threading.Condition()
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
@@ -156,9 +166,23 @@ class SQLiteQueue(TaskQueue):
         return conn
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, wait: float | None = None) -> Iterator[sqlite3.Connection]:
+        """A write transaction; ``wait``: seconds to wait for the lock, if not the usual."""
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        if wait is None:
+            conn.execute("BEGIN IMMEDIATE")
+        else:
+            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                raise QueueBusyError(
+                    f"the queue {self.url} stayed locked for {wait:g} s: {exc}"
+                ) from None
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
         try:
             yield conn
         except BaseException:
@@ -188,7 +212,7 @@ class SQLiteQueue(TaskQueue):
 
     def enqueue(self, name: str, payload: Any = None) -> str:
         text = encode_payload(name, payload)
-        with self._tx() as conn:
+        with self._tx(self.enqueue_wait) as conn:
             task_id = self._insert(conn, name, text, time.time())
         self._notify()
         return str(task_id)
@@ -199,7 +223,7 @@ class SQLiteQueue(TaskQueue):
         # The key and the task are written in one transaction: stored and deduplicated
         # together, or neither. A new key is the common case, so insert first and look
         # the key up only when it turns out to be taken.
-        with self._tx() as conn:
+        with self._tx(self.enqueue_wait) as conn:
             task_id = self._insert(conn, name, text, now)
             taken = (
                 conn.execute(

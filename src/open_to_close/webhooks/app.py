@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from .handler import WebhookHandler
-from .receiver import DEFAULT_MAX_BODY, TOO_LARGE, Receiver, encode
+from .receiver import DEFAULT_MAX_BODY, RETRY_AFTER, TOO_LARGE, Receiver, encode
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, MutableMapping
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 _JSON = (b"content-type", b"application/json")
+RECEIVE_THREADS = 32  # deliveries handled at once; more wait their turn off the loop
 
 
 class _TooLarge(Exception):
@@ -41,6 +43,7 @@ class WebhookEndpoint:
 
     def __init__(self, receiver: Receiver) -> None:
         self.receiver = receiver
+        self._limiter: anyio.CapacityLimiter | None = None  # made on the event loop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
@@ -53,10 +56,13 @@ class WebhookEndpoint:
         except _Gone:
             return None
         headers = scope["headers"]  # lower-case byte pairs; the handler decodes what it reads
-        if self.receiver.quick:
-            answer = self.receiver.receive(body, headers)
-        else:
-            answer = await anyio.to_thread.run_sync(self.receiver.receive, body, headers)
+        # Even the embedded queue's enqueue may wait for a lock: never on the event loop,
+        # and on threads of its own, so deliveries stuck on a lock starve no other request.
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(RECEIVE_THREADS)
+        answer = await anyio.to_thread.run_sync(
+            self.receiver.receive, body, headers, limiter=self._limiter
+        )
         status, payload = encode(answer)
         await _send(send, status, payload)
 
@@ -82,6 +88,8 @@ class WebhookEndpoint:
 
 async def _send(send: Send, status: int, body: bytes) -> None:
     headers = [_JSON, (b"content-length", str(len(body)).encode())]
+    if status == 503:
+        headers.append((b"retry-after", RETRY_AFTER.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -9,7 +9,11 @@ The answers (status, JSON body):
 - without a queue: the handler runs now; 200 with its result, or 500 with a generic body
   (the trace goes to the log, never to the sender);
 - with a queue: the event is stored and deduplicated in one step, then 202; if the queue
-  can't take it, 503 and nothing is remembered, so the sender's retry brings it again.
+  can't take it (down, or its file locked longer than an enqueue may wait), 503 with
+  ``Retry-After`` and nothing is remembered, so the sender's retry brings it again.
+
+:meth:`Receiver.receive` blocks (a queue may wait for a lock or the network): the ASGI app
+runs it on a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ Answer = tuple[int, dict[str, Any]]
 TOO_LARGE: Answer = (413, {"error": "Payload too large"})
 _INTERNAL: Answer = (500, {"error": "Internal server error"})
 _UNAVAILABLE: Answer = (503, {"error": "Service unavailable, retry later"})
+RETRY_AFTER = "5"  # seconds, sent with every 503
 
 
 def bind_queue(
@@ -71,10 +76,6 @@ class Receiver:
         self.max_body = max_body
         if queue is not None and WEBHOOK_TASK not in queue.tasks:
             bind_queue(handler, queue)
-        # Storing an event in the embedded queue is one short local transaction: cheaper
-        # on the event loop than a hop to a thread (and one writer means no lock waits).
-        # Handlers and network queues may block for long, so they get a thread.
-        self.quick = queue is not None and getattr(queue, "local", False)
 
     def receive(self, body: bytes, headers: HeadersLike) -> Answer:
         """The answer to one delivery. Blocking: run it off the event loop."""
