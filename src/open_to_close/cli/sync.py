@@ -23,7 +23,8 @@ State = Annotated[
     str | None,
     typer.Option(
         "--state",
-        help=f"Database of the sync state. Default: $OTC_SYNC_STATE, else {DEFAULT_STATE}.",
+        help="Database of the sync state. Default: $OTC_SYNC_STATE, else the state of "
+        f"otc serve's ./otc.toml (shared with its jobs), else {DEFAULT_STATE}.",
     ),
 ]
 Job = Annotated[
@@ -97,8 +98,27 @@ def _state(url: str | None, *, must_exist: bool = False) -> SyncState:
     """The state; ``must_exist`` for commands that only read it (a typo creates nothing)."""
     from ..sync import SyncState
 
-    chosen = url or os.environ.get("OTC_SYNC_STATE") or DEFAULT_STATE
+    chosen = url or os.environ.get("OTC_SYNC_STATE") or _service_state() or DEFAULT_STATE
     return SyncState(chosen, must_exist=must_exist)
+
+
+def _service_state() -> str | None:
+    """The state of ``otc serve``'s ./otc.toml, when there is one: its scheduled jobs and
+    these commands then share locks, links and history."""
+    import tomllib
+
+    try:
+        config = tomllib.loads(Path("otc.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    state, sync = config.get("state"), config.get("sync")
+    if isinstance(state, dict) and isinstance(state.get("url"), str):
+        return str(state["url"])
+    if isinstance(sync, dict) and sync.get("jobs"):  # the service's default state
+        from ..service.config import StateSection
+
+        return StateSection().url
+    return None
 
 
 def _mapping(path: Path | None) -> FieldMapping:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .sync import Job, State, _clear_errors, _console, _fail, _state
+from .sync import Job, State, _clear_errors, _console, _errors_table, _fail, _state
 
 conflicts_app = typer.Typer(
     help="Conflicts a two-way sync left for a person.", no_args_is_help=True
@@ -82,12 +82,19 @@ def history(
     state: State = None,
     job: Job = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many runs to show.")] = 20,
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="One run, with the records that failed in it.")
+    ] = None,
 ) -> None:
-    """The last runs of sync jobs, newest first."""
+    """The last runs of sync jobs, newest first (``--run``: one run and its failed records)."""
     from rich.table import Table as RichTable
 
     with _clear_errors():
-        runs = _state(state, must_exist=True).history(job, limit)
+        store = _state(state, must_exist=True)
+        runs = store.history(job, limit, run_id)
+        failures = store.run_failures(run_id) if run_id is not None else []
+    if run_id is not None and not runs:
+        _fail(f"no run {run_id} in this state (see 'otc sync history')")
     table = RichTable(
         "run", "job", "kind", "status", "started", "finished", "counts", title="Sync history"
     )
@@ -103,3 +110,9 @@ def history(
             counts,
         )
     _console().print(table)
+    if run_id is not None:
+        shown = len(failures)
+        _errors_table(failures, limit=shown)
+        errors = runs[0].counts.get("errors", 0)
+        if isinstance(errors, int) and errors > shown:
+            _console().print(f"{errors - shown} more failed; the first {shown} are kept")

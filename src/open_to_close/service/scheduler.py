@@ -24,6 +24,7 @@ from ..sync import (
     load_mapping,
 )
 from ..sync.endpoints import open_sink, open_source
+from ..sync.report import failure_summary
 from .config import SyncJob
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,9 @@ class Scheduler:
         self.reports[name] = report
         errors = int(report.get("errors", 0) or 0)
         self.runs.labels(name, "partial" if errors else "ok").inc()
-        if not errors:
+        if errors:
+            log.warning("%s", failure_summary(name, report))
+        else:
             self.last_success.labels(name).set_to_current_time()
 
     def run_forever(self) -> None:

@@ -32,7 +32,7 @@ _PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,30}$")
 
 
 class Tables:
-    """The six tables of one state store, named ``<prefix>links`` and so on."""
+    """The seven tables of one state store, named ``<prefix>links`` and so on."""
 
     def __init__(self, prefix: str) -> None:
         if not _PREFIX.match(prefix):
@@ -91,6 +91,17 @@ class Tables:
             Column("error", Text, nullable=True),
             Column("owner", String(200), nullable=True),
             Index(f"{p}runs_job", "job", "id"),
+        )
+        # The failed records of each run (the first KEPT_FAILURES of them).
+        self.run_failures = Table(
+            f"{p}run_failures",
+            m,
+            Column("run_id", Integer, primary_key=True),
+            Column("n", Integer, primary_key=True),
+            Column("external_id", Text, nullable=True),
+            Column("otc_id", Text, nullable=True),
+            Column("row", Text, nullable=True),
+            Column("error", Text, nullable=False),
         )
         self.locks = Table(
             f"{p}locks",

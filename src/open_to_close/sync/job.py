@@ -60,14 +60,16 @@ class JobState:
                 yield Run(run_id, lock, report)
             except KeyboardInterrupt:
                 # Ctrl-C: what the report counts is what was done; the next run resumes.
-                self.state.finish_run(run_id, "interrupted", report.summary(), "interrupted")
+                self.state.finish_run(
+                    run_id, "interrupted", report.summary(), "interrupted", report.failures
+                )
                 raise
             except BaseException as exc:
                 error = str(exc) or type(exc).__name__
-                self.state.finish_run(run_id, "failed", report.summary(), error)
+                self.state.finish_run(run_id, "failed", report.summary(), error, report.failures)
                 raise
             status = "partial" if report.errors else "ok"
-            self.state.finish_run(run_id, status, report.summary())
+            self.state.finish_run(run_id, status, report.summary(), None, report.failures)
 
     # -- links -----------------------------------------------------------------------------
 

@@ -106,3 +106,18 @@ class PushReport(Report):
 
     def as_dict(self, **extra: Any) -> dict[str, Any]:
         return super().as_dict(details=self.details, dry_run=self.dry_run, **extra)
+
+
+def failure_summary(job: str, report: dict[str, Any], shown: int = 3) -> str | None:
+    """One log line for a run with failed records (None without): how many, the first
+    few, and where the rest are kept."""
+    errors = int(report.get("errors") or 0)
+    if not errors:
+        return None
+    first = "; ".join(
+        " ".join(str(x) for x in (f.get("row"), f.get("external_id")) if x) + f": {f['error']}"
+        for f in report.get("failures", [])[:shown]
+    )
+    run = report.get("run_id")
+    more = f"otc sync history --run {run}" if run is not None else "otc sync history"
+    return f"sync job {job}: {errors} record(s) failed (run {run}): {first}; all in '{more}'"

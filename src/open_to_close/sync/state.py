@@ -11,28 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
 from .._sql import create_tables
+from ._runs import RunHistory, RunRecord, dumps, utcnow
 from ._tables import DEFAULT_STATE_URL, Tables, first_key, make_engine, require_file, upsert
-from ._time import iso
 from .job import JobState
 from .lock import JobLock
 
 __all__ = ["Conflict", "Link", "RunRecord", "SyncState", "open_state"]
 
 _CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
-
-
-def utcnow() -> str:
-    return iso(datetime.now(UTC))
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,19 +55,7 @@ class Conflict:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
-@dataclass(frozen=True, slots=True)
-class RunRecord:
-    id: int
-    job: str
-    kind: str
-    status: str
-    started_at: str
-    finished_at: str | None
-    counts: dict[str, Any]
-    error: str | None
-
-
-class SyncState:
+class SyncState(RunHistory):
     """The state store of sync jobs; one store can hold many jobs."""
 
     def __init__(
@@ -189,7 +168,7 @@ class SyncState:
                 "external_id": ext,
                 "otc_id": otc_id,
                 "content_hash": digest,
-                "base": None if base is None else _dumps(base),
+                "base": None if base is None else dumps(base),
                 "updated_at": now,
             }
             for ext, otc_id, digest, base in links
@@ -267,10 +246,10 @@ class SyncState:
         t = self.tables.conflicts
         values = {
             "otc_id": otc_id,
-            "fields": _dumps(sorted(fields)),
-            "base": _dumps(base),
-            "otc_values": None if otc_values is None else _dumps(otc_values),
-            "external_values": None if external_values is None else _dumps(external_values),
+            "fields": dumps(sorted(fields)),
+            "base": dumps(base),
+            "otc_values": None if otc_values is None else dumps(otc_values),
+            "external_values": None if external_values is None else dumps(external_values),
         }
         with self.engine.begin() as conn:
             existing = conn.execute(
@@ -336,59 +315,6 @@ class SyncState:
         t = self.tables.conflicts
         with self.engine.begin() as conn:
             conn.execute(update(t).where(t.c.id == conflict_id).values(status="applied"))
-
-    # -- runs ------------------------------------------------------------------------------
-
-    def start_run(self, job: str, kind: str, owner: str | None = None) -> int:
-        t = self.tables.runs
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                insert(t).values(
-                    job=job, kind=kind, status="running", started_at=utcnow(), owner=owner
-                )
-            )
-            return int(first_key(result))
-
-    def finish_run(
-        self, run_id: int, status: str, counts: dict[str, Any], error: str | None = None
-    ) -> None:
-        t = self.tables.runs
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(t)
-                .where(t.c.id == run_id)
-                .values(status=status, finished_at=utcnow(), counts=_dumps(counts), error=error)
-            )
-
-    def mark_interrupted(self, job: str, owner: str) -> None:
-        """Runs of a lock holder that died are marked ``interrupted`` in the history."""
-        t = self.tables.runs
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(t)
-                .where(t.c.job == job, t.c.owner == owner, t.c.status == "running")
-                .values(status="interrupted", finished_at=utcnow())
-            )
-
-    def history(self, job: str | None = None, limit: int = 20) -> list[RunRecord]:
-        t = self.tables.runs
-        query = select(t).order_by(t.c.id.desc()).limit(limit)
-        if job is not None:
-            query = query.where(t.c.job == job)
-        with self.engine.connect() as conn:
-            return [
-                RunRecord(
-                    row.id,
-                    row.job,
-                    row.kind,
-                    row.status,
-                    row.started_at,
-                    row.finished_at,
-                    json.loads(row.counts or "{}"),
-                    row.error,
-                )
-                for row in conn.execute(query)
-            ]
 
 
 def open_state(state: SyncState | str | None) -> SyncState:
