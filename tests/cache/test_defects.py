@@ -10,14 +10,21 @@ import redis
 from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
-from open_to_close import OpenToCloseAPI
-from open_to_close.cache import CacheBackend, CachedOTCClient, RedisCache
+from open_to_close import AsyncOpenToCloseAPI, OpenToCloseAPI
+from open_to_close.cache import (
+    AsyncCachedOTCClient,
+    CacheBackend,
+    CachedOTCClient,
+    DatabaseCachedClient,
+    MemoryCache,
+    RedisCache,
+)
 from open_to_close.cli import app
 from open_to_close.exceptions import ConfigurationError
 from open_to_close.service.config import load_service_config
 from open_to_close.webhooks.dedupe import Claim, RedisDedupe
 
-from .conftest import REDIS_URL
+from .conftest import REDIS_URL, CallCounter
 
 
 @pytest.mark.defect(2)
@@ -77,3 +84,38 @@ def test_spellings_of_one_id_share_one_entry(backend: CacheBackend, client: Open
     client.properties.update_property(pid, {"address": "3 Third St"})  # behind the cache
     cached.invalidate_property(str(pid))  # as a webhook would, with the id as text
     assert cached.get_property(padded)["address"] == "3 Third St"
+
+
+@pytest.mark.defect(24)
+def test_a_ttl_of_zero_fetches_and_keeps_nothing(
+    tmp_path: Path, client: OpenToCloseAPI, counter: CallCounter
+) -> None:
+    pid = client.properties.create_property({"address": "1 Zero St"})["id"]
+    with DatabaseCachedClient(client, f"sqlite:///{tmp_path / 'zero.db'}") as db:
+        assert db.get_property(pid, ttl_minutes=0)["address"] == "1 Zero St"
+        assert db.list_properties(ttl_minutes=0)[0]["id"] == pid
+        assert db.get_property_with_details(pid, ttl_minutes=0)["property"]["id"] == pid
+        assert db.backend.get_many([f"item:properties:{pid}", f"details:properties:{pid}"]) == [
+            None,
+            None,
+        ]
+        client.properties.update_property(pid, {"address": "2 Fresh St"})  # behind the cache
+        assert db.get_property(pid, ttl_minutes=0)["address"] == "2 Fresh St"
+        assert counter.calls["GET /properties/{id}"] == 3
+        assert db.cleanup_expired_cache() == {"expired_properties": 0, "expired_lists": 0}
+    with pytest.raises(ValueError, match="ttl"):
+        CachedOTCClient(client, MemoryCache()).get_property(pid, ttl=-1)  # below 0 is a mistake
+
+
+@pytest.mark.defect(24)
+async def test_a_ttl_of_zero_on_every_backend_and_the_async_client(
+    backend: CacheBackend, client: OpenToCloseAPI, aclient: AsyncOpenToCloseAPI
+) -> None:
+    pid = client.properties.create_property({"address": "1 Zero St"})["id"]
+    cached = CachedOTCClient(client, backend, registry=CollectorRegistry())
+    assert cached.get_property(pid, ttl=0)["address"] == "1 Zero St"
+    assert cached.get_team(client.teams.list_teams()[0]["id"], ttl=0)
+    assert cached.cache_listed("teams", client.teams.list_teams, ttl=0)
+    acached = AsyncCachedOTCClient(aclient, backend, registry=CollectorRegistry())
+    assert (await acached.get_property(pid, ttl=0))["address"] == "1 Zero St"
+    assert backend.get_many([f"item:properties:{pid}"]) == [None]

@@ -44,6 +44,11 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
+def keeps_nothing(ttl: object) -> bool:
+    """A ttl of 0: fetch and don't keep (as Django's and requests-cache's caches read it)."""
+    return type(ttl) in (int, float) and ttl == 0
+
+
 def check_ttl(ttl: object, name: str, maximum: float) -> float:
     if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl <= maximum:
         raise ValueError(

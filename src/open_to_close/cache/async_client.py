@@ -11,7 +11,7 @@ from typing import Any, Generic, ParamSpec, Self, TypeVar
 
 from ..client import AsyncOpenToCloseAPI
 from ..resources._base import Id, Record
-from ._core import MISS
+from ._core import MISS, keeps_nothing
 from ._entries import details_key, generation_key, item_key, list_key, version_key
 from .client import CacheFront, property_details, property_write
 
@@ -86,6 +86,8 @@ class AsyncCachedOTCClient(CacheFront[AsyncOpenToCloseAPI]):
         use_cache: bool,
         fetch: _Fetch,
     ) -> Any:
+        if keeps_nothing(ttl):
+            return await fetch()
         core = self._core
         seconds = core.ttl(ttl)
         value, stamp = await self._cache(core.lookup, key, stamp_key, kind, use_cache)

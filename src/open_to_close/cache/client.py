@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry
 from .._hooks import Call
 from ..client import AsyncOpenToCloseAPI, OpenToCloseAPI
 from ..resources._base import Id, Record, path_id
-from ._core import DAY, MISS, CacheCore, Invalidator, utc_now
+from ._core import DAY, MISS, CacheCore, Invalidator, keeps_nothing, utc_now
 from ._entries import details_key, generation_key, item_key, list_key, version_key
 from ._flight import SingleFlight
 from .backend import CacheBackend
@@ -120,6 +120,8 @@ class CachedOTCClient(CacheFront[OpenToCloseAPI]):
         use_cache: bool,
         fetch: Callable[[], Any],
     ) -> Any:
+        if keeps_nothing(ttl):
+            return fetch()
         core = self._core
         seconds = core.ttl(ttl)
         value, stamp = core.lookup(key, stamp_key, kind, use_cache)
@@ -244,7 +246,9 @@ class CachedOTCClient(CacheFront[OpenToCloseAPI]):
         self, resource: str, fetch: Callable[[], list[Record]], ttl: float | None = None
     ) -> list[Record]:
         """Call ``fetch`` (a list of ``resource``: ``"teams"``, ...) and cache each record in
-        it as :meth:`get_team` and the like would; returns the list."""
+        it as :meth:`get_team` and the like would; returns the list (a ttl of 0 keeps none)."""
+        if keeps_nothing(ttl):
+            return fetch()
         generation = self._core.stamp(generation_key(resource))
         records = fetch()
         self._core.put_listed(resource, records, generation, self._core.ttl(ttl))

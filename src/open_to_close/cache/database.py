@@ -32,6 +32,8 @@ def expired_summary(removed: dict[str, int]) -> dict[str, int]:
 class DatabaseCachedClient:
     """A :class:`CachedOTCClient` on a :class:`SQLCache`, with TTLs in minutes.
 
+    ``ttl_minutes=0`` reads the API and keeps nothing.
+
     ``db_url``: SQLite by default (a file in the working directory), PostgreSQL by URL.
     """
 
