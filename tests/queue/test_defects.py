@@ -225,3 +225,41 @@ def test_a_locked_queue_answers_503_soon_and_freezes_no_other_request(tmp_path: 
     assert q.stats()["pending"] == 1
     handler.close()
     q.close()
+
+
+@pytest.mark.defect(12)
+def test_broker_and_state_passwords_are_never_printed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import quote
+
+    from typer.testing import CliRunner
+
+    from open_to_close.cli import app
+    from open_to_close.queue import connect
+
+    from .conftest import REPO, unique
+
+    state = quote("redis://otc:rds-Secret-77@127.0.0.1:6379/0", safe="")  # never connected
+    q = connect(f"amqp://guest:guest@127.0.0.1:5672//?queue={unique()}&state={state}")
+    shown = repr(q)
+    assert "guest:guest" not in shown and "rds-Secret-77" not in shown
+    assert "guest:***@127.0.0.1" in shown and "otc:***@127.0.0.1" in shown
+    q.close()
+
+    url = f"amqp://guest:guest@127.0.0.1:5672//?queue={unique()}"
+    url += f"&state=sqlite:///{tmp_path / 'state.db'}"
+    stats = CliRunner().invoke(app, ["queue", "stats", "-q", url], env={"COLUMNS": "300"})
+    assert stats.exit_code == 0, stats.output
+    assert "guest:guest" not in stats.output and "guest:***@" in stats.output
+
+    env = {**os.environ, "OTC_QUEUE_URL": url, "OTC_TEST_LOG": str(tmp_path / "log")}
+    env["PYTHONPATH"] = str(REPO)
+    command = [sys.executable, "-c", "from open_to_close.cli import main; main()", "worker"]
+    command += ["-q", url, "-i", "tests.queue._tasks", "--stop-when-idle"]
+    env["COLUMNS"] = "300"
+    done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, timeout=60)
+    output = (done.stdout + done.stderr).decode()
+    assert done.returncode == 0, output
+    assert "guest:guest" not in output and "guest:***@" in output

@@ -19,9 +19,10 @@ import socket
 import threading
 import uuid
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from .._optional import require
+from .._redact import MASK, register_secret
 from ..webhooks.dedupe import Claim
 from ..webhooks.errors import EventInProgressError
 from .base import TaskQueue, describe_error, encode_payload
@@ -48,13 +49,34 @@ def split_url(url: str) -> tuple[str, str, str]:
     return broker, name, state or default_state
 
 
+def masked_url(url: str) -> str:
+    """``url`` with the password of the broker, and of a ``?state=`` URL, shown as ``***``
+    (as the caches show theirs); each password is also masked wherever it is logged."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    has_state = any(key == "state" for key, _ in params)
+    if not parts.password and not has_state:
+        return url
+    if parts.password:
+        register_secret(parts.password)
+        register_secret(unquote(parts.password))
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}:{MASK}@{host}"
+    query = parts.query
+    if has_state:
+        masked = [(k, masked_url(v) if k == "state" else v) for k, v in params]
+        query = urlencode(masked, safe="*:/@")
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
 class CeleryQueue(TaskQueue):
     def __init__(
         self, url: str, *, visibility_timeout: float = 30.0, max_lost: int = DEFAULT_MAX_LOST
     ) -> None:
         super().__init__()
         celery = require("celery", "celery", "The Celery queue")
-        self.url = url
+        self.url = masked_url(url)  # for people to read: repr, logs, ``otc queue stats``
         broker, self.queue_name, state_url = split_url(url)
         self.max_lost = max_lost
         self.app = celery.Celery(f"otc-{self.queue_name}", broker=broker, set_as_current=False)
