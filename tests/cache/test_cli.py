@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from open_to_close import OpenToCloseAPI
+from open_to_close.cache import SQLCache
 from open_to_close.cli import app
 from open_to_close.sandbox import SandboxServer
 
@@ -38,6 +39,9 @@ def test_warm_then_cleanup_then_clear(
 
 def test_cache_url_from_the_environment(tmp_path: Path) -> None:
     env = {"OTC_CACHE_URL": f"sqlite:///{tmp_path / 'env.db'}"}
+    result = runner.invoke(app, ["cache", "clear"], env=env)
+    assert result.exit_code == 2 and "env.db" in result.output  # not there: refused
+    SQLCache(env["OTC_CACHE_URL"]).close()
     result = runner.invoke(app, ["cache", "clear"], env=env)
     assert result.exit_code == 0, result.output
     assert "env.db" in result.output

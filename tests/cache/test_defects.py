@@ -18,6 +18,7 @@ from open_to_close.cache import (
     DatabaseCachedClient,
     MemoryCache,
     RedisCache,
+    SQLCache,
 )
 from open_to_close.cli import app
 from open_to_close.exceptions import ConfigurationError
@@ -119,3 +120,22 @@ async def test_a_ttl_of_zero_on_every_backend_and_the_async_client(
     acached = AsyncCachedOTCClient(aclient, backend, registry=CollectorRegistry())
     assert (await acached.get_property(pid, ttl=0))["address"] == "1 Zero St"
     assert backend.get_many([f"item:properties:{pid}"]) == [None]
+
+
+@pytest.mark.defect(22)
+@pytest.mark.parametrize("command", ["clear", "cleanup"])
+def test_a_typoed_sqlite_cache_is_refused_not_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OTC_CACHE_URL", raising=False)
+    runner = CliRunner()
+    for args in (["--cache", "sqlite:///nothere.db"], []):  # a typo; the default file absent
+        result = runner.invoke(app, ["cache", command, *args])
+        assert result.exit_code == 2, result.output
+        assert "no SQLite cache at" in result.output
+    assert list(tmp_path.iterdir()) == []  # nothing created
+    url = f"sqlite:///{tmp_path / 'there.db'}"
+    SQLCache(url).close()  # an existing (empty) cache is cleared as before
+    result = runner.invoke(app, ["cache", command, "--cache", url])
+    assert result.exit_code == 0, result.output
