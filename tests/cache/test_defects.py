@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -19,12 +20,14 @@ from open_to_close.cache import (
     MemoryCache,
     RedisCache,
     SQLCache,
+    _guard,
 )
 from open_to_close.cli import app
 from open_to_close.exceptions import ConfigurationError
 from open_to_close.service.config import load_service_config
 from open_to_close.webhooks.dedupe import Claim, RedisDedupe
 
+from ._proxy import TcpProxy
 from .conftest import REDIS_URL, CallCounter
 
 
@@ -56,6 +59,41 @@ def test_a_cache_clear_leaves_dedupe_keys_and_dead_letters_alone() -> None:
         raw.delete(dead, dedupe.prefix + event)
         for closable in (raw, dedupe, cache):
             closable.close()
+
+
+@pytest.mark.defect(2)
+def test_the_self_clear_after_too_many_pending_invalidations_spares_dedupe_keys(
+    client: OpenToCloseAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_guard, "_MAX_PENDING", 2)  # 10,000 in production
+    raw = redis.Redis.from_url(REDIS_URL)
+    dedupe = RedisDedupe(REDIS_URL)
+    event = f"evt-{uuid.uuid4().hex}"
+    proxy = TcpProxy(("127.0.0.1", 6379))
+    proxy.start()
+    cached = CachedOTCClient(
+        client,
+        RedisCache(f"redis://127.0.0.1:{proxy.port}/0"),  # the default key space
+        registry=CollectorRegistry(),
+        retry_interval=0.05,
+    )
+    try:
+        assert dedupe.claim(event, 60) is Claim.NEW
+        dedupe.complete(event)
+        pid = client.properties.create_property({"address": "1 Outage St"})["id"]
+        cached.get_property(pid)
+        proxy.stop()  # Redis unreachable: invalidations pile up past the limit
+        for n in range(3):
+            cached.update_property(pid, {"city": f"City {n}"})
+        proxy.start()
+        time.sleep(0.1)  # past retry_interval: the next read clears the cache first
+        assert cached.get_property(pid)["city"] == "City 2"
+        assert dedupe.claim(event, 60) is Claim.DONE  # the replay is still a duplicate
+    finally:
+        proxy.stop()
+        raw.delete(dedupe.prefix + event)
+        raw.close()
+        dedupe.close()
 
 
 @pytest.mark.defect(2)
