@@ -199,9 +199,7 @@ def test_two_pollers_of_one_feed_never_poll_at_once(
     FeedState(state_url).reset(feed_name)
 
 
-def test_events_go_through_celery_on_rabbitmq_once(
-    client: OpenToCloseAPI, tmp_path: Path
-) -> None:
+def test_events_go_through_celery_on_rabbitmq_once(client: OpenToCloseAPI, tmp_path: Path) -> None:
     from tests.queue.conftest import celery_url
 
     queue = connect(celery_url("amqp", tmp_path), visibility_timeout=5)

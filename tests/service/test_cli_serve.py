@@ -24,9 +24,7 @@ def test_check_accepts_the_example(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.defect(19)
-def test_check_names_what_serve_would_miss(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_check_names_what_serve_would_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("OPEN_TO_CLOSE_API_KEY", raising=False)
     monkeypatch.delenv("OTC_WEBHOOK_SECRET", raising=False)
