@@ -263,3 +263,27 @@ def test_broker_and_state_passwords_are_never_printed(tmp_path: Path) -> None:
     output = (done.stdout + done.stderr).decode()
     assert done.returncode == 0, output
     assert "guest:guest" not in output and "guest:***@" in output
+
+
+@pytest.mark.defect(10)
+def test_the_flask_blueprint_says_when_to_retry_too(tmp_path: Path) -> None:
+    from flask import Flask
+
+    from open_to_close.webhooks import WebhookHandler
+    from open_to_close.webhooks.flask import create_webhook_blueprint
+
+    from ..webhooks.conftest import SECRET, event, signed
+
+    q = SQLiteQueue(str(tmp_path / "q.db"), enqueue_wait=0.5)
+    handler = WebhookHandler(SECRET, dedupe=f"sqlite:///{tmp_path / 'seen.db'}")
+    flask_app = Flask(__name__)
+    flask_app.register_blueprint(create_webhook_blueprint(handler, queue=q))
+    other = lock(q.path)
+    try:
+        body, headers = signed(event())
+        answer = flask_app.test_client().post("/webhook/otc", data=body, headers=headers)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        q.close()
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"

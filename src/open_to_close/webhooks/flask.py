@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._optional import require
 from .handler import WebhookHandler
-from .receiver import DEFAULT_MAX_BODY, TOO_LARGE, Receiver, encode
+from .receiver import DEFAULT_MAX_BODY, RETRY_AFTER, TOO_LARGE, Receiver, encode
 
 if TYPE_CHECKING:
     from ..queue.base import TaskQueue
@@ -38,7 +38,10 @@ def create_webhook_blueprint(
 
     def respond(answer: tuple[int, dict[str, Any]]) -> Any:
         status, body = encode(answer)
-        return flask.Response(body, status=status, mimetype="application/json")
+        response = flask.Response(body, status=status, mimetype="application/json")
+        if status == 503:
+            response.headers["Retry-After"] = RETRY_AFTER  # as the ASGI app says it
+        return response
 
     @blueprint.post(path)  # type: ignore[untyped-decorator]
     def receive_webhook() -> Any:
