@@ -8,6 +8,7 @@ is one shared connection, and a password in the URL is never echoed in an error 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event
@@ -19,7 +20,7 @@ from ._optional import require
 from ._redact import register_secret
 from .exceptions import ConfigurationError
 
-__all__ = ["create_tables", "is_memory_sqlite", "make_engine"]
+__all__ = ["create_tables", "is_memory_sqlite", "make_engine", "require_sqlite_file"]
 
 _EXAMPLES = "e.g. sqlite:///otc.db or postgresql://user@host/db"
 
@@ -61,6 +62,26 @@ def make_engine(url: str, purpose: str = "the database") -> Engine:
     if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def require_sqlite_file(url: str, what: str) -> None:
+    """Refuse a SQLite URL whose file doesn't exist, for a database that is only read or
+    cleared: a typo would otherwise create an empty database and report nothing to do.
+    Other URLs (and SQLite URIs, which decide for themselves) pass."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return  # make_engine says what is wrong with it
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    if "uri" in parsed.query or database.startswith("file:"):
+        return
+    if not Path(database).is_file():
+        raise ConfigurationError(
+            f"{what}: no such SQLite file {database!r} (in {Path.cwd()}); check the URL. "
+            "Nothing was created."
+        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -171,7 +171,7 @@ def test_a_typoed_sqlite_cache_is_refused_not_created(
     for args in (["--cache", "sqlite:///nothere.db"], []):  # a typo; the default file absent
         result = runner.invoke(app, ["cache", command, *args])
         assert result.exit_code == 2, result.output
-        assert "no SQLite cache at" in result.output
+        assert "no such SQLite file" in result.output
     assert list(tmp_path.iterdir()) == []  # nothing created
     url = f"sqlite:///{tmp_path / 'there.db'}"
     SQLCache(url).close()  # an existing (empty) cache is cleared as before

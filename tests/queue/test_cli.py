@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from open_to_close.cli import app
@@ -65,3 +66,16 @@ def test_bad_urls_and_imports_say_what_to_fix(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "can't import" in missing.output
     empty = runner.invoke(app, ["worker", "-q", url, "-i", "json"], env=ENV)
     assert empty.exit_code == 2 and "no queue tasks" in empty.output
+
+
+@pytest.mark.defect(22)
+def test_a_typoed_sqlite_queue_is_refused_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "nothere.db"
+    for command in (["queue", "stats"], ["queue", "dead-letters"]):
+        result = runner.invoke(app, [*command, "-q", f"sqlite:///{missing}"])
+        assert result.exit_code == 2, result.output
+        assert "no such SQLite file" in result.output
+    assert not missing.exists()
+    real = tmp_path / "q.db"
+    connect(f"sqlite:///{real}").close()
+    assert runner.invoke(app, ["queue", "stats", "-q", f"sqlite:///{real}"]).exit_code == 0

@@ -46,26 +46,15 @@ def _backend(url: str | None, prefix: str) -> CacheBackend:
 def _refuse_missing_file(url: str | None) -> None:
     """A SQLite cache that isn't there: a typo, not an empty cache (clear and cleanup would
     create it and report zeros)."""
-    from pathlib import Path
+    from .._sql import require_sqlite_file
+    from ..exceptions import ConfigurationError
 
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    url = url or os.environ.get("OTC_CACHE_URL") or DEFAULT_CACHE
     try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return  # not a database URL: the backend names the problem
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return
-    if parsed.query.get("uri") or parsed.database.startswith("file:"):
-        return  # a SQLite URI decides for itself (mode=ro, mode=rwc...)
-    path = Path(parsed.database)
-    if not path.is_file():
+        require_sqlite_file(url or os.environ.get("OTC_CACHE_URL") or DEFAULT_CACHE, "--cache")
+    except ConfigurationError as exc:
         raise typer.BadParameter(
-            f"no SQLite cache at {path}: check the URL (`otc cache warm` creates one)",
-            param_hint="--cache",
-        )
+            f"{exc.message} (`otc cache warm` creates one)", param_hint="--cache"
+        ) from None
 
 
 def _fail(message: str) -> typer.Exit:

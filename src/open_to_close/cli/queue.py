@@ -91,12 +91,24 @@ def worker(
     console.print("worker stopped")
 
 
+def existing_queue(url: str) -> Any:
+    """A queue that is only read or managed: a SQLite file that isn't there is a typo."""
+    from .._sql import require_sqlite_file
+    from ..exceptions import ConfigurationError
+
+    try:
+        require_sqlite_file(url, "--queue")
+    except ConfigurationError as exc:
+        raise typer.BadParameter(exc.message, param_hint="--queue") from None
+    return open_queue(url)
+
+
 def stats(queue: QueueOption = DEFAULT_QUEUE) -> None:
     """Counts of pending, running, done and dead tasks."""
     from rich.console import Console
     from rich.table import Table
 
-    q = open_queue(queue)
+    q = existing_queue(queue)
     try:
         counts = q.stats()
     finally:
@@ -129,7 +141,7 @@ def dead_letters(
     from ..queue import DeadLetterNotFoundError
 
     console = Console()
-    q = open_queue(queue)
+    q = existing_queue(queue)
     try:
         if retry_all:
             retry = [letter["id"] for letter in q.dead_letters()]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -19,8 +18,6 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from sqlalchemy.sql.dml import Insert
 
 from .._sql import make_engine as shared_engine
@@ -117,26 +114,6 @@ class Tables:
 def make_engine(url: str | None) -> Engine:
     """An engine for ``url`` (None: ``otc-sync.db`` in the working directory)."""
     return shared_engine(url or DEFAULT_STATE_URL, "the sync state")
-
-
-def require_file(url: str, what: str) -> None:
-    """Refuse a SQLite URL whose file doesn't exist, for a database that is only read: a
-    typo would otherwise create an empty database and report nothing to do."""
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return  # make_engine says what is wrong with it
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
-        return
-    assert database is not None
-    if "uri" in parsed.query or database.startswith("file:"):
-        return
-    if not Path(database).is_file():
-        raise ConfigurationError(
-            f"{what}: no such SQLite file {database!r} (in {Path.cwd()}); check the URL. "
-            "Nothing was created."
-        )
 
 
 def upsert(engine: Engine, table: Table, keys: list[str]) -> Insert:

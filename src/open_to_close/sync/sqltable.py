@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table, delete, func, insert, select, update
 from sqlalchemy.exc import NoSuchTableError
 
+from .._sql import require_sqlite_file
 from ..exceptions import ConfigurationError
-from ._tables import first_key, make_engine, require_file
+from ._tables import first_key, make_engine
 from ._time import EPOCH, iso, parse_time
 from .sources import SourceRow
 
@@ -34,7 +35,7 @@ class SqlTableSource:
         schema: str | None = None,
     ) -> None:
         if isinstance(url, str):
-            require_file(url, f"the database of table {table!r}")
+            require_sqlite_file(url, f"the database of table {table!r}")
         self.engine = url if isinstance(url, Engine) else make_engine(url)
         try:
             self.table = Table(table, MetaData(), autoload_with=self.engine, schema=schema)

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
-from .._sql import create_tables
+from .._sql import create_tables, require_sqlite_file
 from ._runs import RunHistory, RunRecord, dumps, utcnow
-from ._tables import DEFAULT_STATE_URL, Tables, first_key, make_engine, require_file, upsert
+from ._tables import DEFAULT_STATE_URL, Tables, first_key, make_engine, upsert
 from .job import JobState
 from .lock import JobLock
 
@@ -68,7 +68,7 @@ class SyncState(RunHistory):
     ) -> None:
         """``must_exist``: refuse a SQLite file that isn't there (for reading only)."""
         if must_exist and engine is None:
-            require_file(url or DEFAULT_STATE_URL, "the sync state")
+            require_sqlite_file(url or DEFAULT_STATE_URL, "the sync state")
         self.engine = engine or make_engine(url)
         self.tables = Tables(table_prefix)
         create_tables(self.tables.metadata, self.engine)
