@@ -44,3 +44,7 @@ class Hook:
 
     def on_error(self, call: Call, error: OpenToCloseAPIError, elapsed: float) -> None:
         """The call failed for good with ``error`` (raised to the caller right after)."""
+
+    def on_cancel(self, call: Call) -> None:
+        """The call was interrupted while a request was out (a task cancelled, e.g. by a
+        timeout, or Ctrl-C): the server may have acted on it, and no answer will come."""

@@ -183,6 +183,12 @@ class _Base:
                 yield delay
             call.attempt += 1
 
+    def _interrupted(self, call: Call) -> None:
+        """A send cut short (cancelled, Ctrl-C): it may have reached the server."""
+        self.pacer.release(None, 0)  # the request is no longer out
+        for hook in self.hooks:
+            hook.on_cancel(call)
+
     def _retry_delay(
         self, call: Call, error: OpenToCloseAPIError, retry_after: float | None
     ) -> float | None:
@@ -230,7 +236,7 @@ class SyncTransport(_Base):
                 try:
                     reply = self._send(step)
                 except BaseException:
-                    self.pacer.release(None, 0)  # interrupted: the request is no longer out
+                    self._interrupted(step)
                     raise
             else:
                 time.sleep(step)
@@ -290,7 +296,7 @@ class AsyncTransport(_Base):
                 try:
                     reply = await send(step)
                 except BaseException:
-                    self.pacer.release(None, 0)  # cancelled: the request is no longer out
+                    self._interrupted(step)
                     raise
             else:
                 await asyncio.sleep(step)

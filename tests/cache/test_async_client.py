@@ -247,3 +247,20 @@ async def test_wrong_client_types_are_refused(
     assert "api_key='***'" in repr(cached) and "AsyncCachedOTCClient" in repr(cached)
     await cached.close()
     assert not aclient.hooks
+
+
+@pytest.mark.defect(6)
+async def test_a_write_cancelled_after_the_server_took_it_leaves_no_stale_read(
+    cached: AsyncCachedOTCClient, aclient: AsyncOpenToCloseAPI, sb: SandboxServer
+) -> None:
+    pid = (await aclient.properties.create_property({"address": "1 Cut St", "status": "active"}))[
+        "id"
+    ]
+    await aclient.properties.update_property(pid, {"city": "Warm"})  # PATCH learned already
+    assert (await cached.get_property(pid))["status"] == "active"  # cached now
+    sb.set_faults(latency_ms=300, after_commit=True)  # the write is made, the answer is late
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(cached.update_property(pid, {"status": "sold"}), 0.1)
+    sb.set_faults()
+    await asyncio.sleep(0.5)  # the server applies it meanwhile
+    assert (await cached.get_property(pid))["status"] == "sold"

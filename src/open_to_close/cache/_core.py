@@ -223,3 +223,7 @@ class Invalidator(Hook):
     def on_error(self, call: Call, error: OpenToCloseAPIError, elapsed: float) -> None:
         if call.method != "GET":  # it may have been applied before the answer was lost
             self.core.invalidate(call)
+
+    def on_cancel(self, call: Call) -> None:
+        if call.method != "GET":  # a write cut short may still be applied by the server
+            self.core.invalidate(call)

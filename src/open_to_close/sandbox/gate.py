@@ -80,7 +80,9 @@ class Endpoint:
         method: str = scope["method"]
         core.stats.count(self.keys.get(method) or f"{method} {self.template}")
         plan = core.faults.plan
-        if plan.latency_ms:
+        # With after_commit, the latency comes after the write: a slow answer to a write
+        # already made (what a client that gives up waiting must cope with).
+        if plan.latency_ms and not plan.after_commit:
             await asyncio.sleep(plan.latency_ms / 1000)
         limits: list[tuple[bytes, bytes]] = []
         if not self.public:
@@ -126,4 +128,6 @@ class Endpoint:
             # The write (if any) is committed; the client just never hears about it.
             core.stats.fault()
             reply = Reply(fault, _FAULT_BODY)
+        if plan.latency_ms and plan.after_commit:
+            await asyncio.sleep(plan.latency_ms / 1000)
         await send_reply(send, reply, limits)

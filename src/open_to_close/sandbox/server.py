@@ -97,7 +97,9 @@ class SandboxServer:
         latency_ms: float = 0,
         after_commit: bool = False,
     ) -> None:
-        """Answer ``rate`` of requests with one of ``statuses``; ``after_commit`` writes first."""
+        """Answer ``rate`` of requests with one of ``statuses``, and every answer
+        ``latency_ms`` late; ``after_commit`` does the write first (then fails, or answers
+        late), so the client never hears of a write that was made."""
         self.core.set_faults(rate, statuses, latency_ms, after_commit)
 
     def set_rate_limit(self, spec: str | RateLimit | None) -> None:
