@@ -94,8 +94,7 @@ def sandbox(
     from rich.panel import Panel
 
     from .._serving import bind_socket
-    from ..sandbox.app import PREFIX, build_app
-    from ..sandbox.core import SandboxCore
+    from ..sandbox.app import PREFIX, create_app
 
     if not api_key:
         raise typer.BadParameter("the API key must not be empty", param_hint="--api-key")
@@ -112,7 +111,7 @@ def sandbox(
     except OSError as exc:
         raise typer.BadParameter(f"can't listen on {host}:{port}: {exc.strerror}") from None
     try:
-        core = SandboxCore(
+        app = create_app(
             api_key=api_key,
             webhook_secret=webhook_secret,
             db=db,
@@ -126,6 +125,7 @@ def sandbox(
     except ValueError as exc:
         sock.close()
         raise typer.BadParameter(str(exc), param_hint="--db") from None
+    core = app.state.sandbox
     for url in webhooks or []:
         try:
             core.webhooks.subscribe(url)
@@ -148,7 +148,7 @@ def sandbox(
             title="otc sandbox",
         )
     )
-    config = uvicorn.Config(build_app(core), log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:

@@ -180,9 +180,9 @@ class ChangeFeed:
         changes: list[Change] = []
         events: list[dict[str, Any]] = []
         seen: set[str] = set()
-        records = []
+        property_ids: list[Any] = []
         for record in self.client.properties.iter_properties():
-            records.append(record["id"])
+            property_ids.append(record["id"])
             rid = str(record["id"])
             seen.add(rid)
             self._diff("properties", "property", rid, record, props.get(rid), changes, events)
@@ -194,7 +194,7 @@ class ChangeFeed:
                     self._event("properties", rid, old.version + 1, "property.deleted", body)
                 )
         if "tasks" in self.resources:
-            self._scan_tasks(records, changes, events)
+            self._scan_tasks(property_ids, changes, events)
         self.state.commit(self.name, changes, [] if silent else events)
         return events
 
