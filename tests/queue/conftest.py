@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 AMQP = "amqp://guest:guest@127.0.0.1:5672//"
@@ -69,3 +71,14 @@ def run_until_idle(url: str, log: Path, *extra: str) -> bytes:
 
 def lines(log: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
+
+
+def purge(queue: Any) -> None:
+    """Delete a Celery queue's broker queue and its Redis state (SQL state is in tmp_path)."""
+    with queue.app.connection_for_write() as conn:
+        with contextlib.suppress(Exception):  # already gone
+            conn.default_channel.queue_delete(queue.queue_name)
+    state: Any = queue.state
+    if hasattr(state, "r"):
+        for key in state.r.scan_iter(f"{state.prefix}*"):
+            state.r.delete(key)

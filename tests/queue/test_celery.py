@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from open_to_close.queue import connect
 from open_to_close.queue.celery import CeleryQueue
 
-from .conftest import celery_url, kill_mid_task, lines, run_until_idle
+from .conftest import celery_url, kill_mid_task, lines, purge, run_until_idle
 
 
 @pytest.fixture(params=["amqp", "redis"])
@@ -21,18 +20,8 @@ def cq(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CeleryQueue]:
     queue = connect(celery_url(request.param, tmp_path), visibility_timeout=5)
     assert isinstance(queue, CeleryQueue)
     yield queue
-    _purge(queue)
+    purge(queue)
     queue.close()
-
-
-def _purge(queue: CeleryQueue) -> None:
-    with queue.app.connection_for_write() as conn:
-        with contextlib.suppress(Exception):  # already gone
-            conn.default_channel.queue_delete(queue.queue_name)
-    state: Any = queue.state
-    if hasattr(state, "r"):
-        for key in state.r.scan_iter(f"{state.prefix}*"):
-            state.r.delete(key)
 
 
 def test_celery_settings_lose_nothing(cq: CeleryQueue) -> None:
@@ -98,5 +87,5 @@ def test_a_killed_celery_worker_loses_nothing(tmp_path: Path) -> None:
         assert lines(log) == ["slow 1"]
         assert queue.stats() == {"pending": 0, "running": 0, "done": 1, "dead": 0}
     finally:
-        _purge(queue)
+        purge(queue)
         queue.close()

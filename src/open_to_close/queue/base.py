@@ -24,6 +24,14 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_BACKOFF = 60.0
 
 
+class KeyInProgressError(Exception):
+    """Another ``enqueue_once`` of this key is under way right now: try again shortly."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"a task keyed {key!r} is being enqueued by another caller")
+        self.key = key
+
+
 class DeadLetterNotFoundError(KeyError):
     """No dead letter has that id (already retried or discarded?)."""
 

@@ -21,11 +21,10 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
+from .._claims import Claim
 from .._optional import require
 from .._redact import MASK, register_secret
-from ..webhooks.dedupe import Claim
-from ..webhooks.errors import EventInProgressError
-from .base import TaskQueue, describe_error, encode_payload
+from .base import KeyInProgressError, TaskQueue, describe_error, encode_payload
 from .sqlite import DEFAULT_MAX_LOST
 from .state import QueueState, open_state
 
@@ -130,7 +129,7 @@ class CeleryQueue(TaskQueue):
         if claim is Claim.DONE:
             return "", False
         if claim is Claim.BUSY:
-            raise EventInProgressError(key)
+            raise KeyInProgressError(key)
         try:
             task_id = self.enqueue(name, payload)
         except BaseException:

@@ -12,14 +12,16 @@ import json
 import time
 from typing import Any, Protocol
 
+from .._claims import ClaimStore, RedisClaims, SQLClaims, is_redis_url
 from .._optional import require
-from .._sql import create_tables
-from ..webhooks.dedupe import DedupeStore, RedisDedupe, SQLDedupe, sql_engine
+from .._sql import create_tables, make_engine
 from .base import DeadLetterNotFoundError
+
+PURPOSE = "the Celery queue's state store"
 
 
 class QueueState(Protocol):
-    keys: DedupeStore
+    keys: ClaimStore
 
     def enqueued(self, task_id: str, name: str) -> None: ...
     def forget(self, task_id: str) -> None: ...
@@ -34,18 +36,18 @@ class QueueState(Protocol):
 
 
 def open_state(url: str, prefix: str) -> QueueState:
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if is_redis_url(url):
         return RedisState(url, prefix)
     return SQLState(url, prefix)
 
 
 class SQLState:
     def __init__(self, url: str, prefix: str) -> None:
-        sa = require("sqlalchemy", "postgres", "The Celery queue's state store")
+        sa = require("sqlalchemy", "postgres", PURPOSE)
         self.sa = sa
         table = prefix.replace(":", "_").replace("-", "_")
-        self.keys: DedupeStore = SQLDedupe(url, table=f"{table}keys")
-        self.engine = sql_engine(url, "the Celery queue's state store")
+        self.keys: ClaimStore = SQLClaims(url, table=f"{table}keys", purpose=PURPOSE)
+        self.engine = make_engine(url, PURPOSE)
         meta = sa.MetaData()
         self.tasks = sa.Table(
             f"{table}tasks",
@@ -183,10 +185,10 @@ class SQLState:
 
 class RedisState:
     def __init__(self, url: str, prefix: str) -> None:
-        redis = require("redis", "redis", "The Celery queue's state store")
+        redis = require("redis", "redis", PURPOSE)
         self.r: Any = redis.Redis.from_url(url)
         self.prefix = prefix
-        self.keys: DedupeStore = RedisDedupe(url, prefix=f"{prefix}keys:")
+        self.keys: ClaimStore = RedisClaims(url, prefix=f"{prefix}keys:", purpose=PURPOSE)
         self._tasks, self._dead = f"{prefix}tasks", f"{prefix}dead"
         self._done, self._seq = f"{prefix}done", f"{prefix}dead_seq"
 

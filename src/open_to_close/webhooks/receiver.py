@@ -22,6 +22,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ..queue.base import KeyInProgressError
 from .errors import EventInProgressError, InvalidSignatureError, MissingSignatureError, PayloadError
 from .handler import HeadersLike, WebhookHandler
 
@@ -91,7 +92,7 @@ class Receiver:
             if self.queue is None:
                 return 200, self.handler.handle(event)
             task_id, new = self.queue.enqueue_once(WEBHOOK_TASK, event.data, key=event.id)
-        except EventInProgressError:
+        except (EventInProgressError, KeyInProgressError):
             return 409, {"error": "This event is being handled; retry later"}
         except Exception:
             log.exception("webhook %s (%s) failed", event.id, event.type)
