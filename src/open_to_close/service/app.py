@@ -1,4 +1,5 @@
-"""The service's one ASGI app: the webhook route, ``/health`` and ``/metrics``.
+"""The service's one ASGI app: the webhook route, ``/health``, ``/metrics`` and the
+console (``/console``, when its sign-in token is set).
 
 While the service shuts down, the webhook route answers 503 with ``Retry-After`` (the
 sender delivers again later, to this process after a restart or to another one), so no
@@ -11,9 +12,10 @@ import json
 import threading
 
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 from starlette.types import Receive, Scope, Send
 
+from ..console import create_console
 from ..monitoring import monitoring_routes
 from ..webhooks import create_webhook_app
 from .components import Components
@@ -46,7 +48,10 @@ def create_service_app(components: Components, closing: threading.Event) -> Drai
     config = components.config
     hooks = config.webhooks
     webhook_app = create_webhook_app(
-        components.webhook_handler, hooks.path, components.queue, max_body=hooks.max_body_bytes
+        components.webhook_handler,
+        hooks.path,
+        components.event_queue("webhook"),
+        max_body=hooks.max_body_bytes,
     )
     monitoring = monitoring_routes(
         checks=components.health_checks(),
@@ -56,4 +61,7 @@ def create_service_app(components: Components, closing: threading.Event) -> Drai
     if not config.metrics.enabled:
         monitoring = [r for r in monitoring if getattr(r, "path", None) != "/metrics"]
     routes: list[BaseRoute] = [*webhook_app.routes, *monitoring]
+    console = create_console(components)
+    if console is not None:
+        routes.append(Mount("/console", app=console))
     return Draining(Starlette(routes=routes), hooks.path, closing)

@@ -128,7 +128,26 @@ class Components:
         for event_type in self.handler_set.handlers:
             handler.register_handler(event_type, self.handler_set.composed(event_type))
         bind_queue(handler, self.queue)
+        if self.journal is not None:
+            from ..console.taps import bind_journal
+
+            bind_journal(self.queue, self.journal)
         return handler
+
+    @cached_property
+    def journal(self) -> Any:
+        """The event journal the console's Events page reads (None while it is off)."""
+        from ..console import open_journal
+
+        return open_journal(self.config)
+
+    def event_queue(self, source: str) -> Any:
+        """The queue events from ``source`` (``webhook``, ``feed``) go to, journaled."""
+        if self.journal is None:
+            return self.queue
+        from ..console.taps import JournalingQueue
+
+        return JournalingQueue(self.queue, self.journal, source)
 
     @cached_property
     def change_feed(self) -> Any:
@@ -139,7 +158,7 @@ class Components:
         return ChangeFeed(
             self.client,
             self.webhook_handler,
-            queue=self.queue,
+            queue=self.event_queue("feed"),
             state=self.config.state.url,
             resources=events.resources,
             name=events.name,
@@ -155,7 +174,7 @@ class Components:
         )
 
     def close(self) -> None:
-        for name in ("change_feed", "webhook_handler", "cache", "queue"):
+        for name in ("change_feed", "webhook_handler", "cache", "queue", "journal"):
             part = self.__dict__.get(name)
             if part is not None:
                 part.close()

@@ -26,6 +26,7 @@ from pydantic import ValidationError as PydanticValidationError
 from .._keyspace import check_prefix
 from .._redact import Secret
 from ..config import LIVE_SETTINGS, parse_rate
+from ..console.settings import ConsoleSection
 from ..exceptions import ConfigurationError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -309,6 +310,7 @@ class ServiceConfig(_Section):
     events: EventsSection = EventsSection()
     server: ServerSection = ServerSection()
     metrics: MetricsSection = MetricsSection()
+    console: ConsoleSection = ConsoleSection()
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

@@ -110,15 +110,26 @@ class RunHistory:
             )
 
     def history(
-        self, job: str | None = None, limit: int = 20, run_id: int | None = None
+        self,
+        job: str | None = None,
+        limit: int = 20,
+        run_id: int | None = None,
+        *,
+        before: int | None = None,
+        statuses: Iterable[str] = (),
     ) -> list[RunRecord]:
-        """The last ``limit`` runs (of ``job``), newest first; or the run ``run_id``."""
+        """The last ``limit`` runs (of ``job``), newest first; or the run ``run_id``.
+        ``before``: only runs with a smaller id (the next page); ``statuses``: only those."""
         t = self.tables.runs
         query = select(t).order_by(t.c.id.desc()).limit(limit)
         if job is not None:
             query = query.where(t.c.job == job)
         if run_id is not None:
             query = query.where(t.c.id == run_id)
+        if before is not None:
+            query = query.where(t.c.id < before)
+        if statuses:
+            query = query.where(t.c.status.in_(list(statuses)))
         with self.engine.connect() as conn:
             return [
                 RunRecord(

@@ -1,0 +1,126 @@
+"""The console as a Starlette app mounted by ``otc serve`` at ``/console``.
+
+One :class:`Console` per service process holds what the pages share: the service's
+components (client, queue, cache, config), the sessions, the Jinja2 templates, the sync
+state and the event journal, each opened on first use.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .._optional import MissingDependencyError, require
+from .._redact import Secret
+from ..exceptions import ConfigurationError
+from .auth import Auth, Session
+from .fmt import when
+from .settings import MIN_TOKEN, ConsoleSection
+from .web import SECURITY_HEADERS, endpoint
+
+if TYPE_CHECKING:
+    from ..service.components import Components
+    from ..sync.state import SyncState
+    from .journal import EventJournal
+    from .sampler import Sampler
+
+HERE = Path(__file__).parent
+
+
+class Console:
+    def __init__(self, components: Components, settings: ConsoleSection, token: Secret) -> None:
+        self.components = components
+        self.settings = settings
+        self.page_size = settings.page_size
+        self.auth = Auth(
+            token, session_seconds=settings.session_hours * 3600, trust_proxy=settings.trust_proxy
+        )
+        jinja2 = require("jinja2", "console", "The operations console")
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+            autoescape=True,  # every template, whatever its name: nothing renders raw
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.filters["when"] = when
+
+    def __repr__(self) -> str:
+        return f"<Console {self.auth!r}>"
+
+    @property
+    def config(self) -> Any:
+        return self.components.config
+
+    @cached_property
+    def sync_state(self) -> SyncState:
+        from ..sync.state import SyncState
+
+        return SyncState(self.config.state.url)
+
+    @property
+    def journal(self) -> EventJournal | None:
+        found: EventJournal | None = self.components.journal
+        return found
+
+    @cached_property
+    def sampler(self) -> Sampler:
+        from .sampler import Sampler
+
+        return Sampler(self.components)
+
+    @cached_property
+    def checks(self) -> list[Any]:
+        return list(self.components.health_checks())
+
+    def refused(self, request: Request, session: Session | None) -> HTMLResponse:
+        html = self.templates.get_template("refused.html").render(
+            session=session, csrf=session.csrf if session else "", flashes=[], path=""
+        )
+        return HTMLResponse(html, 403, SECURITY_HEADERS)
+
+    def close(self) -> None:
+        state = self.__dict__.get("sync_state")
+        if state is not None:
+            state.close()
+        sampler = self.__dict__.get("sampler")
+        if sampler is not None:
+            sampler.stop()
+
+    # -- routes ----------------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        from . import login, overview
+
+        found: list[BaseRoute] = [*login.routes(self)]
+        for module in (overview,):
+            for path, view, methods, back in module.PAGES:
+                found.append(Route(path, endpoint(self, view, back=back), methods=methods))
+        found.append(Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"))
+        return found
+
+
+def create_console(components: Components) -> Starlette | None:
+    """The console app for ``components``' config, or None when it is off (no token)."""
+    settings: ConsoleSection = components.config.console
+    token = settings.token()
+    if token is None:
+        return None
+    if len(token.get()) < MIN_TOKEN:
+        raise ConfigurationError(
+            f"console.token_env: the sign-in token in {settings.token_env} is too short; "
+            f"use at least {MIN_TOKEN} random characters"
+        )
+    try:
+        console = Console(components, settings, token)
+    except MissingDependencyError as exc:
+        raise ConfigurationError(f"console: {exc}") from None
+    app = Starlette(routes=console.routes())
+    app.state.console = console
+    return app
