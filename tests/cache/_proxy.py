@@ -1,5 +1,5 @@
-"""A TCP proxy to the real Redis that a test can stop and start: Redis "going down"
-without touching the Redis server other tests use."""
+"""A TCP proxy to the real Redis (or RabbitMQ) that a test can stop and start: the server
+"going down" without touching the one other tests use."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ class TcpProxy:
         self._conns: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        # While set, bytes are read and dropped both ways: a link dying goes quiet first.
+        self.swallow = threading.Event()
 
     def start(self) -> None:
         listener = socket.socket()
@@ -38,16 +40,17 @@ class TcpProxy:
             except OSError:
                 return  # closed by stop()
             upstream = socket.create_connection(self.target, timeout=5)
+            upstream.settimeout(None)  # the 5 s is for connecting: an idle link stays up
             with self._lock:
                 self._conns += [client, upstream]
             self._spawn(self._pipe, client, upstream)
             self._spawn(self._pipe, upstream, client)
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self.swallow.is_set():
+                    sink.sendall(data)
         except OSError:
             pass
         finally:
