@@ -43,6 +43,7 @@ from urllib.parse import quote
 from tests.cache._proxy import TcpProxy
 
 from ._helpers import (
+    REPO,
     ServiceProcess,
     pg_database,
     service_env,
@@ -218,7 +219,9 @@ def _services(
         CONFIG.format(queue=queue, concurrency=options["concurrency"], state=state),
     )
     delay = str(options["handler_delay"])
-    env = service_env(state, OTC_TEST_HANDLER_DELAY=delay)
+    # The code beside this harness, even where another checkout is installed.
+    path = os.pathsep.join([str(REPO / "src"), str(REPO)])
+    env = service_env(state, OTC_TEST_HANDLER_DELAY=delay, PYTHONPATH=path)
     cluster = Cluster(config, env, workdir, options["refuse_for"])
     try:
         web = cluster.start("web")
