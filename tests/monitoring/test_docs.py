@@ -1,28 +1,42 @@
-"""The examples of docs/monitoring.md run as written, and the apps they build answer."""
+"""Each Python block of docs/monitoring.md runs on its own; the apps they build answer."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-import httpx2
 import pytest
 
 from open_to_close.sandbox import SandboxServer
 
-from ..cache._docs import run_page
+from .._docblocks import Block, run_block, runnable
+
+PAGES = ["docs/monitoring.md"]
 
 
-async def test_monitoring_page_examples_run(
-    sb: SandboxServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    sdk_logger = logging.getLogger("open_to_close")
-    saved = (sdk_logger.handlers[:], sdk_logger.level)
-    try:
-        namespace = run_page("docs/monitoring.md", sb, monkeypatch, tmp_path)
-    finally:
-        sdk_logger.handlers[:], sdk_logger.level = saved
-    transport = httpx2.ASGITransport(app=namespace["app"])
+def _health(path: str, checks: set[str]) -> str:
+    """Code that asks the block's ``app`` for ``path`` and checks the answer."""
+    return f"""
+import asyncio, httpx2
+async def _get():
+    transport = httpx2.ASGITransport(app=app)
     async with httpx2.AsyncClient(transport=transport, base_url="http://ops") as http:
-        health = (await http.get("/health")).json()
-    assert health["status"] == "healthy" and set(health["checks"]) == {"api", "disk"}
+        return (await http.get({path!r})).json()
+health = asyncio.run(_get())
+assert health["status"] == "healthy" and set(health["checks"]) == {checks!r}, health
+"""
+
+
+CHECKS = {
+    "instrument(client, registry)": (
+        'labels = {"method": "GET", "endpoint": "/teams", "status": "success"}\n'
+        'assert registry.get_sample_value("otc_api_requests_total", labels) == 1'
+    ),
+    'app.mount("/ops"': _health("/ops/health", {"api"}),
+    'HealthCheck("disk"': _health("/health", {"api", "disk"}),
+}
+
+
+@pytest.mark.defect(25)
+@pytest.mark.parametrize("block", runnable(*PAGES), ids=lambda block: block.id)
+def test_monitoring_page_block_runs_alone(block: Block, sb: SandboxServer, tmp_path: Path) -> None:
+    run_block(block, sb, tmp_path, checks=CHECKS)
