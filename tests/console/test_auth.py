@@ -8,7 +8,7 @@ import httpx2
 
 from .conftest import TOKEN, Rig, csrf_of
 
-PAGES = ["/console/"]
+PAGES = ["/console/", "/console/queue"]
 
 
 def test_no_token_no_console(make_rig: Callable[..., Rig]) -> None:
@@ -89,6 +89,8 @@ def test_sign_in_needs_the_forms_csrf_token(make_rig: Callable[..., Rig]) -> Non
 def test_every_post_needs_the_csrf_token(rig: Rig) -> None:
     for path, data in [
         ("/console/logout", {}),
+        ("/console/queue/dead/bulk", {"action": "discard"}),
+        ("/console/queue/dead/1/retry", {}),
     ]:
         missing = rig.http.post(path, data=data)
         assert missing.status_code == 403, path

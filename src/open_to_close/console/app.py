@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .._optional import MissingDependencyError, require
-from .._redact import Secret
+from .._redact import Secret, redact
 from ..exceptions import ConfigurationError
 from .auth import Auth, Session
 from .fmt import when
@@ -50,6 +50,7 @@ class Console:
             lstrip_blocks=True,
         )
         self.templates.filters["when"] = when
+        self.templates.filters["redact"] = redact
 
     def __repr__(self) -> str:
         return f"<Console {self.auth!r}>"
@@ -96,10 +97,10 @@ class Console:
     # -- routes ----------------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
-        from . import login, overview
+        from . import login, overview, queue_pages
 
         found: list[BaseRoute] = [*login.routes(self)]
-        for module in (overview,):
+        for module in (overview, queue_pages):
             for path, view, methods, back in module.PAGES:
                 found.append(Route(path, endpoint(self, view, back=back), methods=methods))
         found.append(Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"))

@@ -159,6 +159,15 @@ class TaskQueue(ABC):
     def discard_dead_letter(self, dead_letter_id: str | int) -> None:
         """Forget a dead letter."""
 
+    def dead_letter_page(self, limit: int, before: str | None = None) -> list[dict[str, Any]]:
+        """Dead letters newest first: ``limit`` of them with an id below ``before`` (a
+        page of the console). This default reads every letter; a backend with an index
+        on the id answers from it."""
+        letters = sorted(self.dead_letters(), key=lambda d: int(d["id"]), reverse=True)
+        if before is not None:
+            letters = [d for d in letters if int(d["id"]) < int(before)]
+        return letters[:limit]
+
     def close(self) -> None:  # noqa: B027 - most backends hold connections; some don't
         """Release connections."""
 

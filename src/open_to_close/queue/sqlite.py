@@ -361,6 +361,17 @@ class SQLiteQueue(TaskQueue):
             " FROM otc_dead_letters ORDER BY id LIMIT ?",
             (-1 if limit is None else limit,),
         ).fetchall()
+        return self._letters(rows)
+
+    def dead_letter_page(self, limit: int, before: str | None = None) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, task_id, name, payload, error, attempts, failed_at"
+            " FROM otc_dead_letters WHERE id < ? ORDER BY id DESC LIMIT ?",
+            (self._dead_id(before) if before is not None else 2**62, limit),
+        ).fetchall()
+        return self._letters(rows)
+
+    def _letters(self, rows: list[Any]) -> list[dict[str, Any]]:
         return [
             {
                 "id": str(row[0]),
