@@ -1,26 +1,27 @@
-"""The pytest fixture shown in docs/sandbox.md runs as written."""
+"""Each Python block of docs/sandbox.md runs on its own; the pytest example passes."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "sandbox.md"
+import pytest
+
+from open_to_close.sandbox import SandboxServer
+
+from .._docblocks import Block, run_block, runnable
+
+PAGES = ["docs/sandbox.md"]
+CHECKS = {
+    "print(sb.stats())": (
+        "stats = sb.stats()\n"
+        "assert stats['total'] == 5 and stats['requests']['POST /properties'] == 1, stats"
+    ),
+}
 
 
-def test_fixture_example_runs() -> None:
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-    example = next(block for block in blocks if "@pytest.fixture" in block)
-    namespace: dict[str, Any] = {}
-    exec(compile(example, str(DOC), "exec"), namespace)
-    # Drive the fixtures by hand, the way pytest would.
-    sandbox_gen = namespace["sandbox"].__wrapped__()
-    sandbox = next(sandbox_gen)
-    try:
-        client_gen = namespace["otc"].__wrapped__(sandbox)
-        client = next(client_gen)
-        namespace["test_create_and_find_a_property"](client, sandbox)
-        client_gen.close()
-    finally:
-        sandbox_gen.close()
+@pytest.mark.defect(25)
+@pytest.mark.parametrize("block", runnable(*PAGES), ids=lambda block: block.id)
+def test_sandbox_page_block_runs_alone(block: Block, sb: SandboxServer, tmp_path: Path) -> None:
+    output = run_block(block, sb, tmp_path, checks=CHECKS)
+    if block.is_test_module:  # run by pytest, as a user's test file
+        assert "1 passed" in output, output
