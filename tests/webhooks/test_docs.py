@@ -1,42 +1,35 @@
-"""The Python examples in docs/webhooks.md and docs/queue.md run as written."""
+"""Each Python block of docs/webhooks.md and docs/queue.md runs on its own."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+from open_to_close.sandbox import SandboxServer
+
+from .._docblocks import Block, run_block, runnable
+
+PAGES = ["docs/webhooks.md", "docs/queue.md"]
+# The RabbitMQ example on the real broker, under queue names of its own.
+REPLACE = {
+    "@localhost:5672": "@127.0.0.1:5672",
+    "max_retries=3)": f"max_retries=3, prefix='otc-doc-{uuid.uuid4().hex[:8]}.')",
+}
+CHECKS = {
+    "MessageQueueIntegration(": "assert synced == [7]\nmq.delete_queues()\nmq.close()",
+    "create_webhook_blueprint(": (
+        "answer = flask_app.test_client().post('/webhook/otc', data=b'{}')\n"
+        "assert answer.status_code == 400, answer.get_data()"
+    ),
+    '"task.completed"': "assert handler.verify_signature(b'{}', 'sha256=wrong') is False",
+}
 
 
-def _blocks(name: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", (DOCS / name).read_text(), re.S)
-
-
-def test_webhooks_doc_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    namespace: dict[str, Any] = {"__name__": "__main__"}  # as a script would run it
-    for block in _blocks("webhooks.md"):
-        exec(compile(block, "docs/webhooks.md", "exec"), namespace)
-    assert namespace["handled"] == [("active", "under_contract")]
-    namespace["queue"].close()
-
-
-def test_queue_doc_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    tasks, rabbit = _blocks("queue.md")
-    namespace: dict[str, Any] = {}
-    exec(compile(tasks, "docs/queue.md", "exec"), namespace)
-    # The RabbitMQ example, on the real broker, under a prefix of its own.
-    prefix = f"otc-doc-{uuid.uuid4().hex[:8]}."
-    rabbit = rabbit.replace("localhost", "127.0.0.1").replace(
-        "max_retries=3)", f"max_retries=3, prefix={prefix!r})"
-    )
-    exec(compile(rabbit, "docs/queue.md", "exec"), namespace)
-    assert namespace["synced"][-1] == 7
-    namespace["mq"].delete_queues()
-    namespace["mq"].close()
-    namespace["queue"].close()
+@pytest.mark.defect(25)
+@pytest.mark.parametrize("block", runnable(*PAGES), ids=lambda block: block.id)
+def test_webhooks_and_queue_block_runs_alone(
+    block: Block, sb: SandboxServer, tmp_path: Path
+) -> None:
+    run_block(block, sb, tmp_path, replace=REPLACE, checks=CHECKS)
