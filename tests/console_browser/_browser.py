@@ -76,9 +76,9 @@ class Browser:
         return str(self.driver.page_source)
 
     def find(self, css: str) -> Any:
-        from selenium.webdriver.common.by import By
-
-        return self.driver.find_element(By.CSS_SELECTOR, css)
+        found = self.all(css)
+        assert found, f"no {css} on {self.path}"
+        return found[0]
 
     def all(self, css: str) -> list[Any]:
         from selenium.webdriver.common.by import By
@@ -155,6 +155,7 @@ class Browser:
         try:
             for width in WIDTHS:
                 self.driver.set_window_size(width, HEIGHT)
+                self.driver.get_log("browser")  # what earlier pages logged is theirs
                 self.open(path)
                 self.wait_for(ready)
                 inner, wide = self.js(

@@ -91,13 +91,10 @@ def config_toml(home: Path, sandbox: SandboxServer, jobs: str = "", handlers: st
     )
 
 
-def env(**extra: str) -> dict[str, str]:
-    return service_env(
-        "sqlite://",
-        OPEN_TO_CLOSE_API_KEY=API_KEY,
-        OTC_CONSOLE_TOKEN=TOKEN,
-        **extra,
-    )
+def env(record_url: str = "sqlite://", **extra: str) -> dict[str, str]:
+    """The service's environment; ``record_url`` is where ``tests.service._helpers:record``
+    counts the events it handled."""
+    return service_env(record_url, OPEN_TO_CLOSE_API_KEY=API_KEY, OTC_CONSOLE_TOKEN=TOKEN, **extra)
 
 
 def start_sandbox() -> SandboxServer:
@@ -112,6 +109,7 @@ def start_console(
     handlers: str = "",
     roles: tuple[str, ...] = (),
     subscribe: bool = True,
+    record_url: str = "sqlite://",
 ) -> Console:
     """``otc serve`` on a free port with the console's token set; waits until it serves.
 
@@ -119,7 +117,7 @@ def start_console(
     does, so events reach the event journal."""
     home.mkdir(parents=True, exist_ok=True)
     config = write_config(home / "otc.toml", config_toml(home, sandbox, jobs, handlers))
-    process = start_service(config, roles, env(), home)
+    process = start_service(config, roles, env(record_url), home)
     try:
         process.wait_started(timeout=40)
     except Exception:
