@@ -1,0 +1,87 @@
+"""``/console/events``: the events the service took (change feed and webhooks), newest
+first, each with its body, and "replay" to put one through the handlers again."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.responses import Response
+
+from .._redact import redact
+from .journal import EventJournal
+from .taps import replay as replay_event
+from .web import BadInput, Ctx
+
+OUTCOMES = ("received", "handled", "ignored", "failed")
+
+
+def _journal(ctx: Ctx) -> EventJournal | None:
+    return ctx.console.journal
+
+
+def events_page(ctx: Ctx) -> Response:
+    journal = _journal(ctx)
+    before_text = ctx.query("before")
+    before = ctx.whole(before_text, "before") if before_text else None
+    outcome = ctx.query("outcome") or None
+    if outcome is not None and outcome not in OUTCOMES:
+        raise BadInput(f"outcome must be one of {', '.join(OUTCOMES)} (got {outcome[:40]!r})")
+    property_id = ctx.query("property").strip()[:100] or None
+    size = ctx.console.page_size
+    entries = (
+        journal.page(size + 1, before, property_id=property_id, outcome=outcome)
+        if journal is not None
+        else []
+    )
+    more = len(entries) > size
+    entries = entries[:size]
+    pager = {
+        "prev": ctx.link(before=None) if before is not None else None,
+        "next": ctx.link(before=entries[-1].seq) if more and entries else None,
+    }
+    return ctx.render(
+        "events.html",
+        entries=entries,
+        pager=pager,
+        outcome=outcome or "",
+        outcomes=OUTCOMES,
+        property_id=property_id or "",
+        journal_on=journal is not None,
+    )
+
+
+def _seq(ctx: Ctx) -> int:
+    return ctx.whole(ctx.path("seq"), "the event number")
+
+
+def event_page(ctx: Ctx) -> Response:
+    journal = _journal(ctx)
+    found = journal.entry(_seq(ctx)) if journal is not None else None
+    if found is None:
+        return ctx.render("error.html", 404, message="No such event in the journal.")
+    entry, body = found
+    text = redact(json.dumps(body, indent=2, sort_keys=True, default=str))
+    return ctx.render("event.html", entry=entry, body=text)
+
+
+def replay(ctx: Ctx) -> Response:
+    journal = _journal(ctx)
+    seq = _seq(ctx)
+    if journal is None:
+        raise BadInput("the event journal is off, so there is nothing to replay")
+    try:
+        new_seq = replay_event(ctx.console.components.queue, journal, seq)
+    except KeyError:
+        raise BadInput(f"no event {seq} in the journal (pruned?)") from None
+    return ctx.redirect(
+        f"/console/events/{new_seq}",
+        "ok",
+        f"Event {seq} queued again as a replay (event {new_seq}); its handlers run once more.",
+    )
+
+
+PAGES = [
+    ("/events", events_page, ["GET"], None),
+    ("/events/{seq}", event_page, ["GET"], None),
+    ("/events/{seq}/replay", replay, ["POST"], events_page),
+]
