@@ -19,7 +19,7 @@ from .conftest import REPO, celery_url, purge
 
 def test_the_queue_imports_no_webhook_code() -> None:
     code = (
-        "import sys, open_to_close.queue.celery, open_to_close.queue.state\n"
+        "import sys, open_to_close.queue.celery, open_to_close.queue.celery_state\n"
         "print(sorted(m for m in sys.modules if m.startswith('open_to_close.webhooks')))"
     )
     done = subprocess.run(

@@ -7,6 +7,7 @@ state and the event journal, each opened on first use.
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,8 @@ class Console:
             lstrip_blocks=True,
         )
         self.templates.filters["when"] = when
+        self.sync_threads: dict[str, threading.Thread] = {}  # "run now", by job
+        self.lock = threading.Lock()
         self.templates.filters["redact"] = redact
 
     def __repr__(self) -> str:
@@ -97,10 +100,10 @@ class Console:
     # -- routes ----------------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
-        from . import events_pages, login, overview, queue_pages
+        from . import events_pages, login, overview, queue_pages, sync_pages
 
         found: list[BaseRoute] = [*login.routes(self)]
-        for module in (overview, queue_pages, events_pages):
+        for module in (overview, sync_pages, queue_pages, events_pages):
             for path, view, methods, back in module.PAGES:
                 found.append(Route(path, endpoint(self, view, back=back), methods=methods))
         found.append(Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"))

@@ -130,6 +130,16 @@ class TaskQueue(ABC):
 
         return register
 
+    def run_task(self, name: str, payload: Any) -> Any:
+        """Run the task ``name`` registered here; a ``LookupError`` if this process lacks it."""
+        spec = self.tasks.get(name)
+        if spec is None:
+            raise LookupError(
+                f"no task named {name!r} is registered in this worker "
+                "(import the module that defines it)"
+            )
+        return spec.run(payload)
+
     @abstractmethod
     def enqueue(self, name: str, payload: Any = None) -> str:
         """Store a task run; its id. The task need not be registered in this process."""

@@ -5,8 +5,8 @@ worker that lacks a task's code fails it (and in the end dead-letters it, to be 
 once fixed) instead of dropping the message as an unregistered task. Messages are acked
 late (after the task ends) and rejected back to the broker when the worker process dies,
 so a killed worker loses nothing. Retries follow the same policy as the SQLite queue
-(``retry_backoff * 2**n``, then the dead-letter store), which lives with the task states in
-:mod:`.state` (the broker's Redis, or SQL).
+(``retry_backoff * 2**n``, then the dead-letter store; decided in :mod:`.settle`), and the
+dead letters live with the task states in :mod:`.celery_state` (the broker's Redis, or SQL).
 
 On a Redis broker a message not acked within ``visibility_timeout`` is delivered again;
 keep retry delays shorter than it, or use RabbitMQ, which has no such limit.
@@ -24,9 +24,10 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from .._claims import Claim
 from .._optional import require
 from .._redact import MASK, register_secret
+from . import settle
 from .base import KeyInProgressError, TaskQueue, describe_error, encode_payload
-from .sqlite import DEFAULT_MAX_LOST
-from .state import QueueState, open_state
+from .celery_state import QueueState, open_state
+from .settle import DEFAULT_MAX_LOST
 
 log = logging.getLogger(__name__)
 
@@ -147,31 +148,23 @@ class CeleryQueue(TaskQueue):
         if starts is None:
             log.info("task %s #%s is already settled; skipping a repeated message", name, task_id)
             return
-        lost = starts - 1 - failures
-        if lost > self.max_lost:
-            error = f"its worker died {lost} times while running it (killed or crashed)"
-            self.state.bury(task_id, name, payload, error, failures + lost)
-            return
-        spec = self.tasks.get(name)
-        try:
-            if spec is None:
-                raise LookupError(
-                    f"no task named {name!r} is registered in this worker "
-                    "(import the module that defines it)"
-                )
-            spec.run(payload)
-        except Exception as exc:
-            failures += 1
-            error = describe_error(exc)
-            delay = None if spec is None else spec.retry_delay(failures)
-            if delay is None:
-                log.error("task %s #%s dead-lettered: %s", name, task_id, error)
-                self.state.bury(task_id, name, payload, error, failures)
+        lost = starts - 1 - failures  # starts that ended in no settle: its worker died
+        verdict = settle.lost(name, task_id, failures, lost, self.max_lost)
+        if verdict is None:
+            try:
+                self.run_task(name, payload)
+            except Exception as exc:
+                error = describe_error(exc)
+                verdict = settle.failed(self.tasks.get(name), name, task_id, failures, error, lost)
+                if verdict.retry_in is not None:
+                    self.state.waiting(task_id)
+                    verdict.log()
+                    raise celery_task.retry(countdown=verdict.retry_in, exc=exc) from None
+            else:
+                self.state.done(task_id)
                 return
-            log.warning("task %s #%s failed (%s), retry in %.3g s", name, task_id, error, delay)
-            self.state.waiting(task_id)
-            raise celery_task.retry(countdown=delay, exc=exc) from None
-        self.state.done(task_id)
+        self.state.bury(task_id, name, payload, verdict.error, verdict.attempts)
+        verdict.log()
 
     def worker(self, concurrency: int = 1) -> CeleryWorker:
         return CeleryWorker(self, concurrency)

@@ -29,9 +29,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .base import DeadLetterNotFoundError, TaskQueue, TaskSpec, encode_payload
+from . import settle
+from .base import DeadLetterNotFoundError, TaskQueue, encode_payload
+from .settle import DEFAULT_MAX_LOST, Verdict
 
-DEFAULT_MAX_LOST = 3
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a statement waits for another writer's lock
 DEFAULT_ENQUEUE_WAIT = 5.0  # ... and an enqueue, which a request is waiting for
 KEY_RETENTION = 30 * 24 * 3600.0
@@ -121,7 +122,7 @@ class SQLiteQueue(TaskQueue):
         if not path or path == ":memory:":
             raise ValueError(
                 "an in-memory SQLite queue would lose its tasks; give a file, "
-                "e.g. sqlite:///otc-queue.db"
+                "e.g. sqlite:///.otc/queue.db"
             )
         if visibility_timeout <= 0:
             raise ValueError(f"visibility_timeout must be > 0 seconds, got {visibility_timeout!r}")
@@ -251,17 +252,21 @@ class SQLiteQueue(TaskQueue):
         now = time.time()
         token = secrets.randbits(62)  # names this claim; a stale worker's writes miss
         jobs: list[Job] = []
+        buried: list[Verdict] = []
         with self._tx() as conn:
             rows = conn.execute(
                 _CLAIM, {"lease": now + self.visibility_timeout, "token": token, "now": now, "n": n}
             ).fetchall()
             for task_id, name, payload, failures, lost in rows:
-                if lost > self.max_lost:
-                    error = f"its worker died {lost} times while running it (killed or crashed)"
-                    self._bury(conn, task_id, token, error, failures + lost, now)
-                else:
+                verdict = settle.lost(name, task_id, failures, lost, self.max_lost)
+                if verdict is None:
                     jobs.append(Job(task_id, name, payload, failures, lost, token))
+                else:
+                    self._bury(conn, task_id, token, verdict.error, verdict.attempts, now)
+                    buried.append(verdict)
             self._start(conn, jobs[0] if jobs else None)
+        for verdict in buried:
+            verdict.log()
         return jobs
 
     def _start(self, conn: sqlite3.Connection, job: Job | None) -> None:
@@ -289,25 +294,20 @@ class SQLiteQueue(TaskQueue):
             conn.execute(_DONE, (gone,))
             self._start(conn, following)
 
-    def failed(
-        self, job: Job, spec: TaskSpec | None, error: str, following: Job | None = None
-    ) -> float | None:
-        """Schedule the retry (its delay) or dead-letter the task (None); ``following``
-        starts."""
-        failures = job.failures + 1
-        delay = None if spec is None else spec.retry_delay(failures)
+    def failed(self, job: Job, verdict: Verdict, following: Job | None = None) -> None:
+        """Schedule the retry or dead-letter the task, as ``verdict`` says (see
+        :mod:`.settle`); ``following`` starts."""
         now = time.time()
         with self._tx() as conn:
-            if delay is None:
-                self._bury(conn, job.id, job.token, error, failures + job.lost, now)
+            if verdict.retry_in is None:
+                self._bury(conn, job.id, job.token, verdict.error, verdict.attempts, now)
             else:
                 conn.execute(
                     "UPDATE otc_tasks SET running = 0, run_at = ?, failures = ?, error = ?,"
                     " token = NULL WHERE id = ? AND token = ?",
-                    (now + delay, failures, error, job.id, job.token),
+                    (now + verdict.retry_in, verdict.failures, verdict.error, job.id, job.token),
                 )
             self._start(conn, following)
-        return delay
 
     def hand_back(self, jobs: list[Job]) -> None:
         """Return claimed tasks not started (a worker stopping): due at once, no failure."""

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from . import settle
 from .base import describe_error
 from .sqlite import Job, SQLiteQueue
 
@@ -170,26 +171,16 @@ class PollingWorker:
     def _run(self, job: Job, following: Job | None) -> None:
         """Run ``job``; its settle marks ``following`` as started (see :mod:`.sqlite`)."""
         queue = self.queue
-        spec = queue.tasks.get(job.name)
         try:
-            if spec is None:
-                raise LookupError(
-                    f"no task named {job.name!r} is registered in this worker "
-                    "(import the module that defines it)"
-                )
-            spec.run(job.decoded())
+            queue.run_task(job.name, job.decoded())
         except Exception as exc:
             self.failed += 1
-            error = describe_error(exc)
-            settled, delay = self._settle(queue.failed, job, spec, error, following)
-            if not settled:
-                return
-            if delay is None:
-                log.error("task %s #%s dead-lettered: %s", job.name, job.id, error)
-            else:
-                log.warning(
-                    "task %s #%s failed (%s), retry in %.3g s", job.name, job.id, error, delay
-                )
+            spec = queue.tasks.get(job.name)
+            verdict = settle.failed(
+                spec, job.name, job.id, job.failures, describe_error(exc), job.lost
+            )
+            if self._settle(queue.failed, job, verdict, following)[0]:
+                verdict.log()
             return
         self._settle(queue.succeeded, [job], following)
         self.processed += 1

@@ -1,0 +1,130 @@
+"""``/console/sync``: the configured jobs with "run now", their runs (start, end, outcome,
+counts, requests spent), and a run's failed rows with the reason."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from starlette.responses import Response
+
+from .._redact import redact
+from . import sync_data
+from .web import BadInput, Ctx
+
+log = logging.getLogger(__name__)
+
+
+def _job(ctx: Ctx, name: str) -> Any:
+    for job in ctx.console.config.sync.jobs:
+        if job.name == name:
+            return job
+    raise BadInput(f"no sync job named {name[:100]!r} in this service's otc.toml")
+
+
+def running(ctx: Ctx) -> set[str]:
+    with ctx.console.lock:
+        threads = ctx.console.sync_threads
+        return {name for name, thread in threads.items() if thread.is_alive()}
+
+
+def sync_page(ctx: Ctx) -> Response:
+    state = ctx.console.sync_state
+    job = ctx.query("job") or None
+    if job is not None:
+        _job(ctx, job)
+    before_text = ctx.query("before")
+    before = ctx.whole(before_text, "before") if before_text else None
+    size = ctx.console.page_size
+    runs = sync_data.runs(state, size + 1, job=job, before=before)
+    more = len(runs) > size
+    runs = runs[:size]
+    jobs = []
+    for configured in ctx.console.config.sync.jobs:
+        last = sync_data.runs(state, 1, job=configured.name)
+        jobs.append(
+            {
+                "job": configured,
+                "source": redact(configured.source),
+                "last": last[0] if last else None,
+            }
+        )
+    pager = {
+        "prev": ctx.link(before=None) if before is not None else None,
+        "next": ctx.link(before=runs[-1].id) if more and runs else None,
+    }
+    return ctx.render(
+        "sync.html",
+        jobs=jobs,
+        runs=runs,
+        pager=pager,
+        job=job or "",
+        running=running(ctx),
+        processed=sync_data.processed,
+        requests=sync_data.requests_spent,
+        describe=sync_data.describe_counts,
+    )
+
+
+def run_page(ctx: Ctx) -> Response:
+    state = ctx.console.sync_state
+    run_id = ctx.whole(ctx.path("run_id"), "the run number")
+    run = sync_data.run(state, run_id)
+    if run is None:
+        return ctx.render("error.html", 404, message=f"No run {run_id} in the sync state.")
+    after_text = ctx.query("after")
+    after = ctx.whole(after_text, "after", low=0) if after_text else -1
+    size = ctx.console.page_size
+    failures = sync_data.failures(state, run_id, size + 1, after)
+    more = len(failures) > size
+    failures = failures[:size]
+    pager = {
+        "prev": ctx.link(after=None) if after >= 0 else None,
+        "next": ctx.link(after=failures[-1]["n"]) if more and failures else None,
+    }
+    return ctx.render(
+        "run.html",
+        run=run,
+        failures=failures,
+        pager=pager,
+        summary=sync_data.describe_counts(run.counts),
+        requests=sync_data.requests_spent(run.counts),
+        errors=run.counts.get("errors", 0),
+    )
+
+
+def run_now(ctx: Ctx) -> Response:
+    job = _job(ctx, ctx.path("job"))
+    console = ctx.console
+    from ..service.scheduler import JobRunner
+    from ..sync.lock import SyncLockedError
+
+    def work() -> None:
+        try:
+            JobRunner(job, console.components.client, console.sync_state).run()
+        except SyncLockedError:
+            log.info("console: sync job %s is running elsewhere; not started", job.name)
+        except Exception as exc:  # recorded as a failed run in the history
+            log.warning("console: sync job %s failed: %s", job.name, redact(str(exc)))
+
+    with console.lock:
+        threads = console.sync_threads
+        current = threads.get(job.name)
+        if current is not None and current.is_alive():
+            raise BadInput(f"sync job {job.name!r} is already running from this console")
+        thread = threading.Thread(target=work, name=f"otc-console-sync-{job.name}", daemon=True)
+        threads[job.name] = thread
+        thread.start()
+    return ctx.redirect(
+        "/console/sync",
+        "ok",
+        f"Sync job {job.name} started; its run appears below (reload to follow it).",
+    )
+
+
+PAGES = [
+    ("/sync", sync_page, ["GET"], None),
+    ("/sync/runs/{run_id}", run_page, ["GET"], None),
+    ("/sync/{job}/run", run_now, ["POST"], sync_page),
+]
