@@ -11,7 +11,7 @@ The convention the docs follow (tests/test_docs_examples.py enforces it):
 - A block that defines ``test_*`` functions is a test module: it runs under pytest.
 - A block may read a file the same page shows: that file's block (``toml``, ``json``,
   ``csv``) starts with a comment naming it, ``# mapping.toml``, and is written to the
-  working directory before the page's blocks run.
+  working directory before each block of that page runs.
 - A block that cannot run here says so on the line before it, with the reason:
   ``<!-- not run: needs AWS credentials -->``. Output, shell sessions and config files
   are fenced as what they are (``console``, ``pycon``, ``toml``, ``json``), never as
@@ -143,7 +143,8 @@ def run_block(
     script = workdir / ("test_example.py" if block.is_test_module else "example.py")
     script.write_text(code)
     output = workdir / "example.out"
-    env = {**os.environ, **block_env(sb.base_url, sb.api_key)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTC_", "OPEN_TO_CLOSE_"))}
+    env.update(block_env(sb.base_url, sb.api_key))  # what the user set: nothing else of ours
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     process = context.Process(
@@ -181,7 +182,7 @@ def _child(script: str, under_pytest: bool, env: dict[str, str], output: str) ->
             code = compile(Path(script).read_text(), script, "exec")
             exec(code, {"__name__": "__main__", "__file__": script})
     except SystemExit as stop:
-        status = stop.code if isinstance(stop.code, int) else 1
+        status = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
     except BaseException:
         traceback.print_exc()
         status = 1
