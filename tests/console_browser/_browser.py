@@ -15,6 +15,14 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 WIDTHS = (1280, 390)  # a laptop, a phone
 HEIGHT = 900
 WAIT = 10.0  # seconds for a page or an element
+PAGES = (  # the console's pages, as the nav links them
+    "/console/",
+    "/console/sync",
+    "/console/conflicts",
+    "/console/queue",
+    "/console/events",
+    "/console/properties",
+)
 
 
 class BrowserMissingError(RuntimeError):

@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ._browser import Browser
+from ._browser import PAGES, Browser
 from ._service import API_KEY, TOKEN, Console
 
-PAGES = (
-    "/console/",
-    "/console/sync",
-    "/console/conflicts",
-    "/console/queue",
-    "/console/events",
-    "/console/properties",
-)
 PAGE_DATA = ('nav[data-testid="nav"]', '[data-testid^="health-"]', 'button[data-testid="logout"]')
 
 
