@@ -27,12 +27,10 @@ What the service promises (docs/service.md) and so what is checked, once the que
 from __future__ import annotations
 
 import os
-import re
 import signal
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -53,6 +51,7 @@ from ._helpers import (
 )
 from ._soak_hook import create_table, runs
 from ._soak_sender import SoakSender
+from ._soak_verdict import Runs, SoakResult, finished_pids, verdict
 
 RABBIT = ("127.0.0.1", 5672)
 PIKA_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -78,31 +77,6 @@ url = "{state}"
 [webhooks.handlers]
 "property.created" = ["tests.service._soak_hook:record"]
 """
-
-# Log lines worth showing (each kind once, with ids and numbers folded).
-_NOTABLE = re.compile(r"^(WARNING|ERROR|CRITICAL)\b|^[\w.]+(Error|Exception)\b")
-_VARYING = re.compile(r"evt_soak_\w+|[0-9a-f]{32}|\d+(\.\d+)?")
-
-
-@dataclass
-class SoakResult:
-    figures: dict[str, Any]
-    failures: list[str]
-    chaos: list[str]
-    evidence: list[str] = field(default_factory=list)
-
-    def table(self) -> str:
-        width = max(len(name) for name in self.figures)
-        lines = ["", f"{'soak: webhooks through otc serve (Celery on RabbitMQ)':<{width}}"]
-        for name, value in self.figures.items():
-            shown = f"{value:,}" if isinstance(value, int | float) else str(value)
-            lines.append(f"{name:<{width}}  {shown:>10}")
-        lines += ["", "disruptions:", *(f"  {line}" for line in self.chaos)]
-        verdict = "every invariant holds" if not self.failures else "INVARIANTS FAILED:"
-        lines += ["", verdict, *(f"  - {line}" for line in self.failures)]
-        if self.evidence:
-            lines += ["", "evidence:", *(f"  {line}" for line in self.evidence)]
-        return "\n".join(lines)
 
 
 def rabbit_queue(name: str) -> tuple[int, int]:
@@ -282,18 +256,21 @@ def run_soak(
                 stats, letters = _queue_records(queue_name, state)
                 left, _ = rabbit_queue(queue_name)
                 logs = cluster.logs()
-            return _verdict(sender, chaos, record, drained, stats, letters, left, logs)
+            return verdict(
+                sender,
+                record,
+                drained=drained,
+                stats=stats,
+                letters=letters,
+                left_in_broker=left,
+                logs=logs,
+                killed=chaos.killed,
+                disruptions=chaos.log,
+                all_while_sending=not chaos.after_sending and len(chaos.log) == len(PLAN),
+            )
     finally:
         proxy.stop()
         delete_rabbit_queue(queue_name)
-
-
-Runs = dict[str, list[tuple[int, bool]]]
-
-
-def _finished(record: list[tuple[int, bool]]) -> list[int]:
-    """The pids of an event's runs that finished."""
-    return [pid for pid, finished in record if finished]
 
 
 def _settle(sender: SoakSender, state: str, queue_name: str, settle: float) -> tuple[Runs, float]:
@@ -303,8 +280,8 @@ def _settle(sender: SoakSender, state: str, queue_name: str, settle: float) -> t
     last_change, seen = time.monotonic(), -1
     while True:
         record = runs(state)
-        done = {event_id for event_id, runs_ in record.items() if _finished(runs_)}
-        progress = sum(len(_finished(runs_)) for runs_ in record.values())
+        done = {event_id for event_id, runs_ in record.items() if finished_pids(runs_)}
+        progress = sum(len(finished_pids(runs_)) for runs_ in record.values())
         if progress != seen:
             last_change, seen = time.monotonic(), progress
         if wanted <= done:
@@ -324,74 +301,3 @@ def _queue_records(queue_name: str, state: str) -> tuple[dict[str, int], list[di
         return queue.stats(), queue.dead_letters()
     finally:
         queue.close()
-
-
-def _verdict(
-    sender: SoakSender,
-    chaos: Chaos,
-    record: Runs,
-    drained: float,
-    stats: dict[str, int],
-    letters: list[dict[str, Any]],
-    left_in_broker: int,
-    logs: list[str],
-) -> SoakResult:
-    accepted = {d.event_id: d for d in sender.deliveries if d.accepted}
-    finished = {event_id: _finished(runs_) for event_id, runs_ in record.items()}
-    handled = {event_id for event_id, pids in finished.items() if pids}
-    dead = {str(letter["payload"].get("id")): letter for letter in letters}
-    lost = sorted(set(accepted) - handled - dead.keys())
-    twice = {event_id for event_id, pids in finished.items() if len(pids) > 1}
-    killed = set(chaos.killed)
-    # Allowed: the killed worker finished the run but died before settling the task.
-    after_kill = {e for e in twice if len(finished[e]) == 2 and killed & set(finished[e])}
-    doubles = sorted(twice - after_kill)
-    cut_short = sum(1 for runs_ in record.values() for pid, ok in runs_ if pid in killed and not ok)
-    figures: dict[str, Any] = dict(sender.counts())
-    figures.update(
-        {
-            "handled (distinct events)": len(handled),
-            "handler runs cut short by the SIGKILL": cut_short,
-            "handled twice after the SIGKILL (allowed)": len(after_kill),
-            "handled twice otherwise": len(doubles),
-            "lost (2xx, never handled)": len(lost),
-            "dead-lettered": len(dead),
-            "queue state: pending / running at the end": f"{stats['pending']} / {stats['running']}",
-            "messages left in RabbitMQ": left_in_broker,
-            "sending, first POST to last 2xx (s)": round(sender.finished - sender.started, 1),
-            "end to end, to the last handler run (s)": round(drained - sender.started, 1),
-        }
-    )
-    figures["events/s end to end"] = round(len(handled) / max(drained - sender.started, 1e-9), 1)
-    failures, evidence = [], []
-    if lost:
-        failures.append(f"{len(lost)} events answered 2xx were never handled (lost)")
-        evidence += [f"lost {accepted[e].describe()}" for e in lost[:20]]
-    if doubles:
-        failures.append(f"{len(doubles)} events handled more than once, not by the killed worker")
-        evidence += [f"twice {e}: runs (pid, finished) {record[e]}" for e in doubles[:20]]
-    if dead:
-        failures.append(f"{len(dead)} events dead-lettered")
-        evidence += [f"dead {e}: {letter['error']}" for e, letter in list(dead.items())[:10]]
-    unanswered = figures["never answered 2xx (sender gave up)"]
-    if unanswered:
-        failures.append(f"{unanswered} deliveries never answered 2xx before the sender's deadline")
-    if chaos.after_sending or len(chaos.log) < len(PLAN):
-        failures.append("not every disruption came while deliveries were being sent")
-    noted = [e for e in lost + doubles if any(e in line for line in logs)]
-    evidence += [line for line in logs if any(e in line for e in noted)][:30]
-    evidence += _notable(logs)
-    return SoakResult(figures, failures, chaos.log, evidence)
-
-
-def _notable(logs: list[str]) -> list[str]:
-    """The services' warnings and errors: each kind once, with how many times it came."""
-    kinds: Counter[str] = Counter()
-    first: dict[str, str] = {}
-    for line in logs:
-        line = line.strip()
-        if _NOTABLE.search(line):
-            kind = _VARYING.sub("#", line)[:160]
-            kinds[kind] += 1
-            first.setdefault(kind, line[:200])
-    return [f"log x{n}: {first[kind]}" for kind, n in kinds.most_common(15)]
