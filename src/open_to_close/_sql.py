@@ -1,8 +1,9 @@
 """SQL engines for every store of the package (sync state, caches, dedupe, queue state).
 
 One place decides how a URL becomes an engine: ``postgresql://`` means psycopg 3 (the
-``postgres`` extra), SQLite files get WAL and a busy timeout, an in-memory SQLite database
-is one shared connection, and a password in the URL is never echoed in an error or a log.
+``postgres`` extra), SQLite files get WAL and a busy timeout (and ``.otc/`` is made for a
+default file), an in-memory SQLite database is one shared connection, and a password in
+the URL is never echoed in an error or a log.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.pool import StaticPool
 
 from ._optional import require
 from ._redact import register_secret
+from ._urls import check_scheme, make_home
 from .exceptions import ConfigurationError
 
 __all__ = ["create_tables", "is_memory_sqlite", "make_engine", "require_sqlite_file"]
@@ -29,8 +31,11 @@ def is_memory_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
 
 
-def make_engine(url: str, purpose: str = "the database") -> Engine:
-    """An engine for ``url``; ``purpose`` names what it is for in error messages."""
+def make_engine(url: str, purpose: str = "the database", schemes: tuple[str, ...] = ()) -> Engine:
+    """An engine for ``url``; ``purpose`` names what it is for in error messages.
+    ``schemes``: the only ones taken (e.g. ``_urls.STATE_SCHEMES``), others are refused."""
+    if schemes:
+        check_scheme(url, schemes, purpose.removeprefix("the "))
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -40,11 +45,13 @@ def make_engine(url: str, purpose: str = "the database") -> Engine:
         ) from None
     if parsed.password:
         register_secret(str(parsed.password))
+    if parsed.get_backend_name() == "postgres":  # libpq's spelling; SQLAlchemy has no such name
+        parsed = parsed.set(drivername="postgresql" + parsed.drivername.removeprefix("postgres"))
     backend = parsed.get_backend_name()
     options: dict[str, Any] = {}
     if backend == "postgresql":
         require("psycopg", "postgres", f"PostgreSQL for {purpose}")
-        if parsed.drivername in ("postgresql", "postgres"):
+        if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         options["pool_pre_ping"] = True
     elif backend == "sqlite":
@@ -53,6 +60,7 @@ def make_engine(url: str, purpose: str = "the database") -> Engine:
             options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         else:
             options = {"connect_args": {"timeout": 30}}
+            make_home(parsed.database)
     try:
         engine = create_engine(parsed, **options)
     except (ArgumentError, ImportError) as exc:

@@ -8,7 +8,13 @@ import httpx2
 
 from .conftest import TOKEN, Rig, csrf_of
 
-PAGES = ["/console/", "/console/sync", "/console/queue", "/console/events"]
+PAGES = [
+    "/console/",
+    "/console/sync",
+    "/console/conflicts",
+    "/console/queue",
+    "/console/events",
+]
 
 
 def test_no_token_no_console(make_rig: Callable[..., Rig]) -> None:
@@ -93,6 +99,7 @@ def test_every_post_needs_the_csrf_token(rig: Rig) -> None:
         ("/console/queue/dead/1/retry", {}),
         ("/console/events/1/replay", {}),
         ("/console/sync/listings/run", {}),
+        ("/console/conflicts/1/resolve", {"choice": "otc"}),
     ]:
         missing = rig.http.post(path, data=data)
         assert missing.status_code == 403, path

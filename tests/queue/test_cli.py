@@ -50,7 +50,7 @@ def test_discard_and_unknown_ids(tmp_path: Path) -> None:
     result = runner.invoke(app, ["queue", "dead-letters", "-q", url, "--discard", first])
     assert result.exit_code == 0 and "discarded" in result.output
     missing = runner.invoke(app, ["queue", "dead-letters", "-q", url, "--discard", first])
-    assert missing.exit_code == 1 and "no dead letter" in missing.output
+    assert missing.exit_code == 2 and "no dead letter" in missing.output  # a bad argument
     assert runner.invoke(app, ["queue", "dead-letters", "-q", url, "--retry-all"]).exit_code == 0
     assert q.dead_letters() == [] and q.stats()["pending"] == 1
     empty = runner.invoke(app, ["queue", "dead-letters", "-q", url])

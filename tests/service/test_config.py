@@ -70,7 +70,7 @@ every = 90
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[queue]\nurl = "mysql://x"\n', "queue.url: queue URL must start with"),
+        ('[queue]\nurl = "mysql://x"\n', "queue.url: unknown queue URL scheme 'mysql://'"),
         ("[metrics]\nenabeld = true\n", "metrics.enabeld: unknown key"),
         ("[server]\nport = 70000\n", "server.port"),
         ('[[sync.jobs]]\nname = "a"\nsource = "a.csv"\nevery = "soon"\n', "sync.jobs[0].every"),

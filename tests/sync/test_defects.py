@@ -183,8 +183,8 @@ def test_a_typo_in_a_sqlite_url_that_is_only_read_creates_nothing(
         code, out = otc(sb, "sync", *command, *extra, "--state", "sqlite:///sate.db")
         assert code == 2 and "the sync state: no such SQLite file 'sate.db'" in out, out
         assert not (tmp_path / "sate.db").exists()
-        code, out = otc(sb, "sync", *command, *extra)  # the default: otc-sync.db
-        assert code == 2 and "no such SQLite file 'otc-sync.db'" in out, out
+        code, out = otc(sb, "sync", *command, *extra)  # the default: .otc/state.db
+        assert code == 2 and "no such SQLite file '.otc/state.db'" in out, out
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
     # A state that exists is read; one written by a push is created as before.

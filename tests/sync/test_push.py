@@ -229,5 +229,5 @@ def test_the_guides_usage_runs_unchanged(
         f"{results['created']} created, {results['updated']} updated, {results['errors']} errors"
     )
     assert summary == "1 created, 0 updated, 0 errors"
-    assert (tmp_path / "otc-sync.db").exists()  # the default state: a file in the cwd
+    assert (tmp_path / ".otc" / "state.db").exists()  # the default state, in the cwd
     sync_service.state.close()

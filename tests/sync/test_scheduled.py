@@ -80,7 +80,7 @@ def test_failures_of_a_scheduled_job_are_logged_kept_and_in_history(
     out = otc("sync", "history", "--run", "1")
     assert "Failed records (2)" in out and "unparseable price 'call us'" in out
     assert "haunted" in out and "line 5" in out
-    assert not (tmp_path / "otc-sync.db").exists()
+    assert not (tmp_path / ".otc" / "state.db").exists()  # the CLI read the service's
 
 
 @pytest.mark.defect(20)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..exceptions import ConfigurationError
+from .._urls import CACHE_REDIS_SCHEMES, check_cache_url, url_scheme
 from .backend import CacheBackend
 from .memory import MemoryCache
 
@@ -10,20 +10,15 @@ __all__ = ["backend_from_url"]
 
 
 def backend_from_url(url: str | None, *, prefix: str = "otc-cache:") -> CacheBackend:
-    """``memory`` (or None), ``redis://...`` / ``rediss://...``, or a SQLAlchemy database URL
-    (``sqlite:///otc_cache.db``, ``postgresql://...``)."""
-    if url is None or url == "memory":
+    """``memory`` (or None), ``redis://...`` / ``rediss://...`` / ``unix://...``, or a
+    SQLAlchemy database URL (``sqlite:///.otc/cache.db``, ``postgresql://...``): the
+    schemes of ``_urls.CACHE_SCHEMES``."""
+    if url is None or check_cache_url(url) == "memory":
         return MemoryCache()
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme in ("redis", "rediss", "unix"):
+    if url_scheme(url) in CACHE_REDIS_SCHEMES:
         from .redis_cache import RedisCache
 
         return RedisCache(url, prefix=prefix)
-    if scheme.split("+", 1)[0] in ("sqlite", "postgresql", "postgres", "mysql", "mariadb"):
-        from .sql_cache import SQLCache
+    from .sql_cache import SQLCache
 
-        return SQLCache(url)
-    raise ConfigurationError(
-        "a cache URL is 'memory', 'redis://host:6379/0', or a database URL such as "
-        f"'sqlite:///otc_cache.db' or 'postgresql://user@host/db'; got {url!r}"
-    )
+    return SQLCache(url)

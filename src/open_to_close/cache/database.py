@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from prometheus_client import CollectorRegistry
 
+from .._urls import CACHE_URL
 from ..client import OpenToCloseAPI
 from ..resources._base import Id, Record
 from .client import CachedOTCClient
@@ -34,13 +35,14 @@ class DatabaseCachedClient:
 
     ``ttl_minutes=0`` reads the API and keeps nothing.
 
-    ``db_url``: SQLite by default (a file in the working directory), PostgreSQL by URL.
+    ``db_url``: SQLite by default (``.otc/cache.db`` in the working directory), PostgreSQL
+    by URL.
     """
 
     def __init__(
         self,
         otc_client: OpenToCloseAPI,
-        db_url: str = "sqlite:///otc_cache.db",
+        db_url: str = CACHE_URL,
         *,
         table: str = "otc_cache",
         schema: str | None = None,

@@ -29,7 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from ._sql import is_memory_sqlite, make_engine
+from .._sql import is_memory_sqlite, make_engine
+from .._urls import CACHE_URL
 from .backend import CacheBackend, CacheBackendError, key_kind
 
 __all__ = ["SQLCache"]
@@ -46,13 +47,13 @@ class SQLCache(CacheBackend):
 
     def __init__(
         self,
-        db_url: str = "sqlite:///otc_cache.db",
+        db_url: str = CACHE_URL,
         *,
         table: str = "otc_cache",
         schema: str | None = None,
         engine: Engine | None = None,
     ) -> None:
-        self._engine = engine if engine is not None else make_engine(db_url)
+        self._engine = engine if engine is not None else make_engine(db_url, "the cache (db_url)")
         self._owns_engine = engine is None
         self.table = Table(
             table,

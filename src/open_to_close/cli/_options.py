@@ -1,12 +1,44 @@
-"""Options several commands share: how to reach the API."""
+"""Options several commands share, and where their defaults come from.
+
+Every option that takes a value names it with a metavar (``N``, ``SECONDS``, ``URL``,
+``FILE`` ...), never Click's type names; ``-c`` is ``--config`` wherever it exists.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-ApiKey = Annotated[str | None, typer.Option("--api-key", help="Default: $OPEN_TO_CLOSE_API_KEY.")]
-BaseUrl = Annotated[
-    str | None, typer.Option("--base-url", help="Default: $OPEN_TO_CLOSE_BASE_URL.")
+SERVICE_FILE = Path("otc.toml")  # what otc serve reads when no --config is given
+
+ApiKey = Annotated[
+    str | None,
+    typer.Option("--api-key", metavar="KEY", help="Default: $OPEN_TO_CLOSE_API_KEY."),
 ]
+BaseUrl = Annotated[
+    str | None,
+    typer.Option("--base-url", metavar="URL", help="Default: $OPEN_TO_CLOSE_BASE_URL."),
+]
+
+
+def config_option(help_text: str) -> Any:
+    """``--config FILE`` / ``-c FILE``: the same letter for the same thing everywhere."""
+    return typer.Option("--config", "-c", metavar="FILE", help=help_text)
+
+
+def service_state() -> str | None:
+    """The ``[state] url`` of ``otc serve``'s ./otc.toml, when it names one: ``otc sync``
+    and ``otc events`` then share the service's locks, links, history and snapshots.
+    Without it both use the same default database as the service."""
+    import tomllib
+
+    try:
+        config = tomllib.loads(SERVICE_FILE.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    state = config.get("state")
+    if isinstance(state, dict) and isinstance(state.get("url"), str):
+        return str(state["url"])
+    return None

@@ -12,17 +12,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._options import ApiKey, BaseUrl
+from ._errors import FAILED, exit_code, fail
+from ._options import ApiKey, BaseUrl, config_option
 
 if TYPE_CHECKING:
     from ..client import OpenToCloseAPI
 
 ConfigFile = Annotated[
     str | None,
-    typer.Option(
-        "--config",
-        help="A client settings file (JSON or TOML: api_key, base_url, team_member_id, ...).",
-    ),
+    config_option("A client settings file (JSON or TOML: api_key, base_url, team_member_id...)."),
 ]
 
 
@@ -39,20 +37,12 @@ def _client(api_key: str | None, base_url: str | None, config: str | None) -> Op
     return OpenToCloseAPI(**options)
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    from rich.console import Console
-    from rich.markup import escape
-
-    Console(stderr=True).print(f"[red]error:[/] {escape(message)}")
-    return typer.Exit(code)
-
-
 def account(
     mapping_template: Annotated[
         bool,
         typer.Option(
             "--mapping-template",
-            help="Print a starter mapping file for `otc sync` (TOML) with this account's "
+            help="Print a starter mapping file for otc sync (TOML) with this account's "
             "field keys and status options, instead of the report.",
         ),
     ] = False,
@@ -69,14 +59,14 @@ def account(
     try:
         client = _client(api_key, base_url, config)
     except (AuthenticationError, ConfigurationError) as exc:
-        raise _fail(str(exc), 2) from None
+        fail(str(exc), exit_code(exc))
     with client:
         try:
             report = inspect_account(client)
         except AuthenticationError as exc:
-            raise _fail(f"the API key was refused: {exc}") from None
+            fail(f"the API key was refused: {exc}", FAILED)
         except OpenToCloseAPIError as exc:
-            raise _fail(f"the account could not be read: {exc}") from None
+            fail(f"the account could not be read: {exc}", FAILED)
     if mapping_template:
         typer.echo(template(report), nl=False)
     elif as_json:

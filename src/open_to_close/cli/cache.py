@@ -7,31 +7,39 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .._urls import CACHE_URL
+from ._errors import FAILED, exit_code, fail
 from ._options import ApiKey, BaseUrl
 
 if TYPE_CHECKING:
     from ..cache.backend import CacheBackend
 
-DEFAULT_CACHE = "sqlite:///otc_cache.db"
-
 CacheUrl = Annotated[
     str | None,
     typer.Option(
         "--cache",
-        help="redis://host:6379/0, or a database URL (sqlite:///otc_cache.db, postgresql://...). "
-        f"Default: $OTC_CACHE_URL, else {DEFAULT_CACHE}.",
+        metavar="URL",
+        help="redis://host:6379/0, or a database URL (sqlite:///..., postgresql://...). "
+        f"Default: $OTC_CACHE_URL, else {CACHE_URL}.",
     ),
 ]
 Prefix = Annotated[
-    str, typer.Option(help="Key prefix of a Redis cache (never inside otc:, the queue's).")
+    str,
+    typer.Option(
+        metavar="PREFIX", help="Key prefix of a Redis cache (never inside otc:, the queue's)."
+    ),
 ]
+
+
+def _url(url: str | None) -> str:
+    return url or os.environ.get("OTC_CACHE_URL") or CACHE_URL
 
 
 def _backend(url: str | None, prefix: str) -> CacheBackend:
     from ..cache import backend_from_url
     from ..exceptions import ConfigurationError
 
-    url = url or os.environ.get("OTC_CACHE_URL") or DEFAULT_CACHE
+    url = _url(url)
     if url == "memory":
         raise typer.BadParameter(
             "a memory cache lives inside one process; give a Redis or database URL",
@@ -50,25 +58,19 @@ def _refuse_missing_file(url: str | None) -> None:
     from ..exceptions import ConfigurationError
 
     try:
-        require_sqlite_file(url or os.environ.get("OTC_CACHE_URL") or DEFAULT_CACHE, "--cache")
+        require_sqlite_file(_url(url), "--cache")
     except ConfigurationError as exc:
         raise typer.BadParameter(
-            f"{exc.message} (`otc cache warm` creates one)", param_hint="--cache"
+            f"{exc.message} (otc cache warm creates one)", param_hint="--cache"
         ) from None
-
-
-def _fail(message: str) -> typer.Exit:
-    from rich.console import Console
-    from rich.markup import escape
-
-    Console(stderr=True).print(f"[red]error:[/] {escape(message)}")
-    return typer.Exit(1)
 
 
 def warm(
     cache: CacheUrl = None,
     prefix: Prefix = "otc-cache:",
-    limit: Annotated[int, typer.Option(min=1, max=500, help="Active properties to cache.")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, max=500, metavar="N", help="Active properties to cache.")
+    ] = 50,
     teams: Annotated[bool, typer.Option(help="Also cache every team.")] = True,
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
@@ -88,7 +90,7 @@ def warm(
             properties = warmer.warm_popular_properties(limit)
             team_count = warmer.warm_team_data() if teams else 0
     except OpenToCloseAPIError as exc:
-        raise _fail(str(exc)) from None
+        fail(str(exc), exit_code(exc))
     finally:
         backend.close()
     typer.echo(f"cached {properties} properties and {team_count} teams in {backend!r}")
@@ -103,7 +105,7 @@ def _admin(url: str | None, prefix: str, operation: str) -> tuple[CacheBackend, 
     try:
         return backend, getattr(backend, operation)()
     except CacheBackendError as exc:
-        raise _fail(str(exc)) from None
+        fail(str(exc), FAILED)
     finally:
         backend.close()
 

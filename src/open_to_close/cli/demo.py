@@ -8,7 +8,9 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
-        seed: int = typer.Option(0, min=0, help="Sample properties to start the sandbox with."),
+        seed: int = typer.Option(
+            0, min=0, metavar="N", help="Sample properties to start the sandbox with."
+        ),
     ) -> None:
         """Run the SDK against a local sandbox and show each part at work."""
         from ..demo import run_demo

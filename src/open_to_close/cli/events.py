@@ -4,19 +4,16 @@ poll, as the guide's webhook events."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated, Any
 
 import typer
 
+from .._urls import STATE_URL
+from ._errors import FAILED, exit_code, fail, one_line
+from ._options import service_state
+
 events_app = typer.Typer(help="Events made by reading the API (the live API sends no webhooks).")
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    from rich.console import Console
-    from rich.markup import escape
-
-    Console(stderr=True).print(f"[red]error:[/] {escape(message)}")
-    return typer.Exit(code)
 
 
 def _show(events: list[dict[str, Any]], as_json: bool, requests: int) -> None:
@@ -28,6 +25,9 @@ def _show(events: list[dict[str, Any]], as_json: bool, requests: int) -> None:
     from rich.table import Table
 
     console = Console()
+    if not events:
+        console.print(f"No changes since the last poll ({requests} request(s) to the API).")
+        return
     table = Table("event", "id", "address", "status", "previous status")
     for event in events:
         record = event.get("property") or event.get("task") or {}
@@ -45,43 +45,51 @@ def _show(events: list[dict[str, Any]], as_json: bool, requests: int) -> None:
 @events_app.command("poll")
 def poll(
     once: Annotated[bool, typer.Option("--once", help="Poll once and exit.")] = False,
-    every: Annotated[float, typer.Option(min=1.0, help="Seconds between polls.")] = 60.0,
+    every: Annotated[
+        float, typer.Option(min=1.0, metavar="SECONDS", help="Seconds between polls.")
+    ] = 60.0,
     state: Annotated[
         str | None,
         typer.Option(
-            help="Where snapshots are kept. Default: $OTC_EVENTS_STATE, else "
-            "sqlite:///otc_events.db."
+            metavar="URL",
+            help="Where snapshots are kept. Default: $OTC_EVENTS_STATE, else the state url "
+            f"in ./otc.toml, else {STATE_URL} (otc serve's too).",
         ),
     ] = None,
-    name: Annotated[str, typer.Option(help="The feed's name within the state.")] = "default",
+    name: Annotated[
+        str, typer.Option(metavar="NAME", help="The feed's name within the state.")
+    ] = "default",
     tasks: Annotated[
         bool, typer.Option("--tasks", help="Also read each property's tasks.")
     ] = False,
     budget: Annotated[
-        float | None, typer.Option(min=0.01, max=1.0, help="Share of the client's rate to use.")
+        float | None,
+        typer.Option(
+            min=0.01, max=1.0, metavar="FRACTION", help="Share of the client's rate to use."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON event per line.")] = False,
 ) -> None:
     """Read the API, compare with the last poll, print the events found."""
     from ..client import OpenToCloseAPI
     from ..events import ChangeFeed
+    from ..events.state import STATE_ENV
     from ..exceptions import AuthenticationError, ConfigurationError, OpenToCloseAPIError
 
     try:
         client = OpenToCloseAPI()
     except (AuthenticationError, ConfigurationError) as exc:
-        raise _fail(str(exc), 2) from None
+        fail(str(exc), exit_code(exc))
     resources = ("properties", "tasks") if tasks else ("properties",)
-    try:
+    state = state or os.environ.get(STATE_ENV) or service_state()
+    with one_line():
         feed = ChangeFeed(client, state=state, name=name, resources=resources, budget=budget)
-    except (ConfigurationError, ValueError) as exc:
-        raise _fail(str(exc), 2) from None
     with client, feed:
         while True:
             try:
                 found = feed.poll_once()
             except OpenToCloseAPIError as exc:
-                raise _fail(f"the poll failed: {exc}") from None
+                fail(f"the poll failed: {exc}", FAILED)
             except KeyboardInterrupt:
                 return
             _show(found, as_json, feed.requests)

@@ -9,8 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
+from ..queue import DEFAULT_URL
+from ._errors import USAGE, fail, one_line
+from ._options import config_option
+
 QUEUE_ENV = "OTC_QUEUE_URL"
-DEFAULT_QUEUE = "sqlite:///otc-queue.db"
 
 QueueOption = Annotated[
     str,
@@ -18,7 +21,8 @@ QueueOption = Annotated[
         "--queue",
         "-q",
         envvar=QUEUE_ENV,
-        help="Queue URL: sqlite:///file.db, amqp://..., redis://...",
+        metavar="URL",
+        help="Queue URL: sqlite:///file.db, amqp://..., redis://... (otc serve's by default).",
     ),
 ]
 
@@ -33,21 +37,27 @@ def open_queue(url: str, visibility_timeout: float = 30.0) -> Any:
 
 
 def worker(
-    queue: QueueOption = DEFAULT_QUEUE,
+    queue: QueueOption = DEFAULT_URL,
     imports: Annotated[
         list[str] | None,
         typer.Option(
             "--import",
             "-i",
+            metavar="MODULE",
             help="Module (or module:attribute) whose tasks and webhook handlers to run. "
             "Repeatable.",
         ),
     ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1)] = 1,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, metavar="N", help="Tasks run at once.")
+    ] = 1,
     visibility_timeout: Annotated[
         float,
         typer.Option(
-            "--visibility-timeout", min=0.1, help="Seconds before a dead worker's task runs again."
+            "--visibility-timeout",
+            min=0.1,
+            metavar="SECONDS",
+            help="Seconds before a dead worker's task runs again.",
         ),
     ] = 30.0,
     stop_when_idle: Annotated[
@@ -55,10 +65,9 @@ def worker(
     ] = False,
     config: Annotated[
         Path | None,
-        typer.Option(
-            "--config",
-            help="Run the worker role of `otc serve` from this otc.toml (its queue, handlers "
-            "and built-ins) instead of --queue/--import.",
+        config_option(
+            "Run the worker role of otc serve from this otc.toml (its queue, handlers and "
+            "built-ins) instead of --queue/--import."
         ),
     ] = None,
 ) -> None:
@@ -103,66 +112,88 @@ def existing_queue(url: str) -> Any:
     return open_queue(url)
 
 
-def stats(queue: QueueOption = DEFAULT_QUEUE) -> None:
+def stats(queue: QueueOption = DEFAULT_URL) -> None:
     """Counts of pending, running, done and dead tasks."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     q = existing_queue(queue)
     try:
-        counts = q.stats()
+        with one_line(f"can't read {q!r}: "):
+            counts = q.stats()
     finally:
         q.close()
-    table = Table("state", "tasks", title=f"queue {q!r}")
+    table = Table("state", "tasks")
     for name in ("pending", "running", "done", "dead"):
         table.add_row(name, str(counts[name]))
-    Console().print(table)
+    console = Console()
+    console.print(escape(repr(q)))  # a long URL wraps as a line, not as a table's title
+    console.print(table)
+
+
+def _manage(
+    q: Any,
+    console: Any,
+    retry: list[str] | None,
+    discard: list[str] | None,
+    retry_all: bool,
+    limit: int,
+) -> list[dict[str, Any]] | None:
+    """Retry or discard dead letters (None), or the list of them to show."""
+    from rich.markup import escape
+
+    from ..queue import DeadLetterNotFoundError
+
+    if retry_all:
+        retry = [letter["id"] for letter in q.dead_letters()]
+    if not (retry or discard):
+        return list(q.dead_letters(limit))
+    try:
+        for letter_id in retry or []:
+            task_id = q.retry_dead_letter(letter_id)
+            console.print(f"dead letter {escape(letter_id)} enqueued again as task {task_id}")
+        for letter_id in discard or []:
+            q.discard_dead_letter(letter_id)
+            console.print(f"dead letter {escape(letter_id)} discarded")
+    except DeadLetterNotFoundError as exc:
+        fail(str(exc), USAGE)  # an id that isn't there: a bad argument
+    return None
 
 
 def dead_letters(
-    queue: QueueOption = DEFAULT_QUEUE,
+    queue: QueueOption = DEFAULT_URL,
     retry: Annotated[
         list[str] | None,
-        typer.Option("--retry", help="Enqueue this dead letter again. Repeatable."),
+        typer.Option("--retry", metavar="ID", help="Enqueue this dead letter again. Repeatable."),
     ] = None,
     discard: Annotated[
-        list[str] | None, typer.Option("--discard", help="Forget this dead letter. Repeatable.")
+        list[str] | None,
+        typer.Option("--discard", metavar="ID", help="Forget this dead letter. Repeatable."),
     ] = None,
     retry_all: Annotated[
         bool, typer.Option("--retry-all", help="Enqueue every one again.")
     ] = False,
-    limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 100,
+    limit: Annotated[int, typer.Option(min=1, metavar="N", help="Show at most this many.")] = 100,
 ) -> None:
     """List dead letters, or retry or discard them by id."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    from ..queue import DeadLetterNotFoundError
-
     console = Console()
     q = existing_queue(queue)
     try:
-        if retry_all:
-            retry = [letter["id"] for letter in q.dead_letters()]
-        if retry or discard:
-            for letter_id in retry or []:
-                task_id = q.retry_dead_letter(letter_id)
-                console.print(f"dead letter {escape(letter_id)} enqueued again as task {task_id}")
-            for letter_id in discard or []:
-                q.discard_dead_letter(letter_id)
-                console.print(f"dead letter {escape(letter_id)} discarded")
-            return
-        letters = q.dead_letters(limit)
-    except DeadLetterNotFoundError as exc:
-        console.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(1) from None
+        with one_line(f"{q!r}: "):
+            letters = _manage(q, console, retry, discard, retry_all, limit)
     finally:
         q.close()
+    if letters is None:
+        return
     if not letters:
         console.print("no dead letters")
         return
-    table = Table("id", "task", "attempts", "error", "payload", title="dead letters")
+    table = Table("id", "task", "attempts", "error", "payload", title="Dead letters")
     for letter in letters:
         payload = str(letter["payload"])
         table.add_row(

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from .._urls import HOME
+
 
 def _rate_limit(value: str | None) -> str | None:
     if value is None:
@@ -29,35 +31,52 @@ def _fault_rate(value: float) -> float:
 
 
 def sandbox(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")] = (
+        "127.0.0.1"
+    ),
     port: Annotated[
-        int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
+        int,
+        typer.Option(min=0, max=65535, metavar="PORT", help="Port to listen on (0: any free)."),
     ] = 8765,
     api_key: Annotated[
-        str, typer.Option("--api-key", help="The API key clients must send.")
+        str, typer.Option("--api-key", metavar="KEY", help="The API key clients must send.")
     ] = "sandbox-key",
     webhook_secret: Annotated[
-        str | None, typer.Option("--webhook-secret", help="Secret that signs webhooks.")
+        str | None,
+        typer.Option("--webhook-secret", metavar="SECRET", help="Secret that signs webhooks."),
     ] = None,
     db: Annotated[
-        Path, typer.Option(help="SQLite file holding the data (kept across restarts).")
-    ] = Path("otc-sandbox.db"),
+        Path,
+        typer.Option(metavar="FILE", help="SQLite file holding the data (kept across restarts)."),
+    ] = Path(HOME, "sandbox.db"),
     seed: Annotated[
-        int, typer.Option(min=0, help="Sample properties to add when the database is empty.")
+        int,
+        typer.Option(
+            min=0, metavar="N", help="Sample properties to add when the database is empty."
+        ),
     ] = 0,
     fault_rate: Annotated[
         float,
         typer.Option(
-            "--fault-rate", callback=_fault_rate, help="Fraction of requests answered with a 5xx."
+            "--fault-rate",
+            callback=_fault_rate,
+            metavar="FRACTION",
+            help="Fraction of requests answered with a 5xx.",
         ),
     ] = 0.0,
     latency_ms: Annotated[
-        int, typer.Option("--latency-ms", min=0, help="Delay added to every request, in ms.")
+        int,
+        typer.Option(
+            "--latency-ms", min=0, metavar="MS", help="Delay added to every request, in ms."
+        ),
     ] = 0,
     rate_limit: Annotated[
         str | None,
         typer.Option(
-            "--rate-limit", callback=_rate_limit, help="Requests per key: N/s or N/m (e.g. 1000/m)."
+            "--rate-limit",
+            callback=_rate_limit,
+            metavar="RATE",
+            help="Requests per key: N/s or N/m (e.g. 1000/m).",
         ),
     ] = None,
     idempotency_keys: Annotated[
@@ -78,6 +97,7 @@ def sandbox(
         list[str] | None,
         typer.Option(
             "--webhook",
+            metavar="URL",
             help="Send signed webhooks for every event to this URL (repeatable; more via "
             "POST /v1/webhooks).",
         ),
@@ -94,6 +114,7 @@ def sandbox(
     from rich.panel import Panel
 
     from .._serving import bind_socket
+    from .._urls import make_home
     from ..sandbox.app import PREFIX, create_app
 
     if not api_key:
@@ -104,6 +125,7 @@ def sandbox(
         )
     if db.exists() and db.is_dir():
         raise typer.BadParameter(f"{db} is a directory; give a file path", param_hint="--db")
+    make_home(db)
     if not db.parent.exists():
         raise typer.BadParameter(f"directory {db.parent} does not exist", param_hint="--db")
     try:

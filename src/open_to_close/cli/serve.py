@@ -7,16 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ._options import SERVICE_FILE, config_option
+
 if TYPE_CHECKING:
     from ..service.config import ServiceConfig
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="The service's otc.toml (default: ./otc.toml if present, else embedded defaults).",
-    ),
+    config_option("The service's otc.toml (default: ./otc.toml if present, else the defaults)."),
 ]
 
 
@@ -24,8 +22,8 @@ def _load(config: Path | None) -> ServiceConfig:
     from ..exceptions import ConfigurationError
     from ..service.config import load_service_config
 
-    if config is None and Path("otc.toml").is_file():
-        config = Path("otc.toml")
+    if config is None and SERVICE_FILE.is_file():
+        config = SERVICE_FILE
     try:
         return load_service_config(config)
     except ConfigurationError as exc:
@@ -83,12 +81,16 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option(
                 "--role",
+                metavar="ROLE",
                 help="Run only this role: web, worker or scheduler (repeatable; default: all).",
             ),
         ] = None,
-        host: Annotated[str | None, typer.Option(help="Interface of the web role.")] = None,
+        host: Annotated[
+            str | None, typer.Option(metavar="HOST", help="Interface of the web role.")
+        ] = None,
         port: Annotated[
-            int | None, typer.Option(min=0, max=65535, help="Port of the web role.")
+            int | None,
+            typer.Option(min=0, max=65535, metavar="PORT", help="Port of the web role."),
         ] = None,
         check: Annotated[
             bool,

@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from .._urls import STATE_URL
+from ._errors import USAGE, exit_code, fail
+from ._options import ApiKey, BaseUrl, service_state
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -17,41 +21,55 @@ if TYPE_CHECKING:
     from ..sync.mapping import FieldMapping
     from ..sync.state import SyncState
 
-DEFAULT_STATE = "sqlite:///otc-sync.db"
-
 State = Annotated[
     str | None,
     typer.Option(
         "--state",
-        help="Database of the sync state. Default: $OTC_SYNC_STATE, else the state of "
-        f"otc serve's ./otc.toml (shared with its jobs), else {DEFAULT_STATE}.",
+        metavar="URL",
+        help="Database of the sync state. Default: $OTC_SYNC_STATE, else the state url in "
+        f"./otc.toml, else {STATE_URL} (otc serve's too, shared with its jobs).",
     ),
 ]
 Job = Annotated[
-    str | None, typer.Option("--job", help="Name of the job in the state (default from the file).")
+    str | None,
+    typer.Option(
+        "--job",
+        metavar="NAME",
+        help="Name of the job in the state (default: the command and the file or table, "
+        "e.g. push:listings.csv).",
+    ),
 ]
-Endpoint = Annotated[str, typer.Argument(help="A .csv or .jsonl file, or a database URL.")]
+JobFilter = Annotated[
+    str | None, typer.Option("--job", metavar="NAME", help="Only this job (default: every job).")
+]
+Endpoint = Annotated[
+    str, typer.Argument(metavar="FILE_OR_URL", help="A .csv or .jsonl file, or a database URL.")
+]
 Table = Annotated[
-    str | None, typer.Option("--table", help="Table, when the source is a database URL.")
+    str | None,
+    typer.Option("--table", metavar="TABLE", help="Table, when the source is a database URL."),
 ]
 MappingFile = Annotated[
-    Path | None, typer.Option("--mapping", help="Mapping file (.json or .toml) over the defaults.")
-]
-ApiKey = Annotated[str | None, typer.Option("--api-key", help="Default: $OPEN_TO_CLOSE_API_KEY.")]
-BaseUrl = Annotated[
-    str | None, typer.Option("--base-url", help="Default: $OPEN_TO_CLOSE_BASE_URL.")
+    Path | None,
+    typer.Option(
+        "--mapping", metavar="FILE", help="Mapping file (.json or .toml) over the defaults."
+    ),
 ]
 Encoding = Annotated[
     str,
-    typer.Option("--encoding", help="The file's text encoding, e.g. cp1252 or latin-1."),
+    typer.Option(
+        "--encoding", metavar="ENCODING", help="The file's text encoding, e.g. cp1252 or latin-1."
+    ),
 ]
 Delimiter = Annotated[
-    str, typer.Option("--delimiter", help="A CSV file's delimiter, e.g. ';' or '\\t'.")
+    str,
+    typer.Option("--delimiter", metavar="CHAR", help="A CSV file's delimiter, e.g. ';' or '\\t'."),
 ]
 IdField = Annotated[
     str | None,
     typer.Option(
         "--external-id-field",
+        metavar="KEY",
         help="Property field key that keeps the source id (e.g. sisu_id_number); "
         "default: the mapping file's external_id_field.",
     ),
@@ -68,20 +86,20 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr)
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    from rich.markup import escape
-
-    _console(stderr=True).print(f"[red]error:[/] {escape(message)}")
-    raise typer.Exit(code)
+def _fail(message: str, code: int = USAGE) -> NoReturn:
+    fail(message, code)
 
 
 @contextmanager
 def _clear_errors() -> Iterator[None]:
-    """Setup problems (bad mapping, missing key, job locked) end with one readable line."""
+    """A problem ends with one readable line: exit 2 for what the user must fix (a bad
+    mapping, file or URL, no key), 1 for what failed while running (the API, a database,
+    a job locked by another run)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..exceptions import OpenToCloseAPIError
     from ..sync import SyncLockedError
+    from ._errors import describe
 
     try:
         yield
@@ -89,36 +107,18 @@ def _clear_errors() -> Iterator[None]:
         _console(stderr=True).print("interrupted; run again to resume")
         raise typer.Exit(130) from None
     except (OpenToCloseAPIError, SyncLockedError, ValueError, ImportError, OSError) as exc:
-        _fail(str(exc))
+        _fail(str(exc), exit_code(exc))
     except SQLAlchemyError as exc:  # the state or a table's database: unreachable, refused
-        _fail(f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
+        _fail(describe(exc), exit_code(exc))
 
 
 def _state(url: str | None, *, must_exist: bool = False) -> SyncState:
-    """The state; ``must_exist`` for commands that only read it (a typo creates nothing)."""
+    """The state; ``must_exist`` for commands that only read it (a typo creates nothing).
+    Without a URL: otc serve's (its ./otc.toml's, else the default both use)."""
     from ..sync import SyncState
 
-    chosen = url or os.environ.get("OTC_SYNC_STATE") or _service_state() or DEFAULT_STATE
+    chosen = url or os.environ.get("OTC_SYNC_STATE") or service_state() or STATE_URL
     return SyncState(chosen, must_exist=must_exist)
-
-
-def _service_state() -> str | None:
-    """The state of ``otc serve``'s ./otc.toml, when there is one: its scheduled jobs and
-    these commands then share locks, links and history."""
-    import tomllib
-
-    try:
-        config = tomllib.loads(Path("otc.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    state, sync = config.get("state"), config.get("sync")
-    if isinstance(state, dict) and isinstance(state.get("url"), str):
-        return str(state["url"])
-    if isinstance(sync, dict) and sync.get("jobs"):  # the service's default state
-        from ..service.config import StateSection
-
-        return StateSection().url
-    return None
 
 
 def _mapping(path: Path | None) -> FieldMapping:
@@ -198,7 +198,9 @@ def push(
         bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Send unchanged records too.")] = False,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Writes in flight at once.")] = 32,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, metavar="N", help="Writes in flight at once.")
+    ] = 32,
     external_id_field: IdField = None,
     encoding: Encoding = "utf-8",
     delimiter: Delimiter = ",",
@@ -283,10 +285,17 @@ def two_way(
     mapping: MappingFile = None,
     strategy: Annotated[
         str,
-        typer.Option(help="latest_wins, otc_wins, external_wins, manual or merge."),
+        typer.Option(
+            metavar="STRATEGY", help="latest_wins, otc_wins, external_wins, manual or merge."
+        ),
     ] = "latest_wins",
     merge_fallback: Annotated[
-        str, typer.Option("--merge-fallback", help="For merge: who wins a field both changed.")
+        str,
+        typer.Option(
+            "--merge-fallback",
+            metavar="STRATEGY",
+            help="For merge: who wins a field both changed.",
+        ),
     ] = "latest_wins",
     state: State = None,
     job: Job = None,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .sync import Job, State, _clear_errors, _console, _errors_table, _fail, _state
+from .sync import JobFilter, State, _clear_errors, _console, _errors_table, _fail, _state
 
 conflicts_app = typer.Typer(
     help="Conflicts a two-way sync left for a person.", no_args_is_help=True
@@ -22,16 +22,17 @@ def _values(fields: list[str], values: dict[str, Any] | None) -> str:
 @conflicts_app.command("list")
 def conflicts_list(
     state: State = None,
-    job: Job = None,
+    job: JobFilter = None,
     all_: Annotated[bool, typer.Option("--all", help="Include resolved and applied ones.")] = False,
 ) -> None:
-    """Conflicts waiting for a decision (``--all``: every one kept)."""
+    """Conflicts waiting for a decision (with --all: every one kept)."""
     from rich.table import Table as RichTable
 
     with _clear_errors():
         found = _state(state, must_exist=True).conflicts(job, None if all_ else "open")
     if not found:
-        _console().print("No conflicts." if all_ else "No open conflicts.")
+        where = f" for job {job}" if job else ""
+        _console().print(f"No conflicts{where}." if all_ else f"No open conflicts{where}.")
         return
     table = RichTable(
         "id", "job", "external id", "otc id", "fields", "Open To Close", "external", "status"
@@ -53,11 +54,15 @@ def conflicts_list(
 
 @conflicts_app.command("resolve")
 def conflicts_resolve(
-    conflict_id: Annotated[int, typer.Argument(help="The id shown by 'otc sync conflicts list'.")],
-    use: Annotated[str, typer.Option("--use", help="Which side wins: otc or external.")],
+    conflict_id: Annotated[
+        int, typer.Argument(metavar="ID", help="The id shown by 'otc sync conflicts list'.")
+    ],
+    use: Annotated[
+        str, typer.Option("--use", metavar="SIDE", help="Which side wins: otc or external.")
+    ],
     state: State = None,
 ) -> None:
-    """Decide a conflict; the next ``otc sync two-way`` run applies it."""
+    """Decide a conflict; the next otc sync two-way run applies it."""
     if use not in ("otc", "external"):
         raise typer.BadParameter("use 'otc' or 'external'", param_hint="--use")
     with _clear_errors():
@@ -80,13 +85,16 @@ def _count(name: str, value: Any) -> str:
 
 def history(
     state: State = None,
-    job: Job = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many runs to show.")] = 20,
+    job: JobFilter = None,
+    limit: Annotated[
+        int, typer.Option(min=1, max=1000, metavar="N", help="How many runs to show.")
+    ] = 20,
     run_id: Annotated[
-        int | None, typer.Option("--run", help="One run, with the records that failed in it.")
+        int | None,
+        typer.Option("--run", metavar="ID", help="One run, with the records that failed in it."),
     ] = None,
 ) -> None:
-    """The last runs of sync jobs, newest first (``--run``: one run and its failed records)."""
+    """The last runs of sync jobs, newest first (with --run: one run and its failed records)."""
     from rich.table import Table as RichTable
 
     with _clear_errors():
@@ -95,6 +103,9 @@ def history(
         failures = store.run_failures(run_id) if run_id is not None else []
     if run_id is not None and not runs:
         _fail(f"no run {run_id} in this state (see 'otc sync history')")
+    if not runs:
+        _console().print(f"No runs yet for job {job}." if job else "No runs yet.")
+        return
     table = RichTable(
         "run", "job", "kind", "status", "started", "finished", "counts", title="Sync history"
     )

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from .._urls import STATE_URL
+from ._errors import FAILED, fail
 from .queue import QUEUE_ENV
 
 SECRET_ENV = "OTC_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable, not a secret
@@ -19,6 +21,7 @@ SecretOption = Annotated[
         "--secret",
         "-s",
         envvar=SECRET_ENV,
+        metavar="SECRET",
         help=f"Webhook secret (repeat during a rotation; or ${SECRET_ENV}).",
         show_default=False,
     ),
@@ -38,25 +41,41 @@ def serve(
         str | None,
         typer.Option(
             "--handler",
-            help="module:attribute of your WebhookHandler (its handlers run here, or in the "
-            "workers when --queue is given).",
+            metavar="MODULE:NAME",
+            help="Your WebhookHandler (its handlers run here, or in the workers when --queue "
+            "is given).",
         ),
     ] = None,
     queue: Annotated[
         str | None,
         typer.Option(
-            "--queue", "-q", envvar=QUEUE_ENV, help="Queue events here (202) for workers."
+            "--queue",
+            "-q",
+            envvar=QUEUE_ENV,
+            metavar="URL",
+            help="Queue events here (202) for workers.",
         ),
     ] = None,
     dedupe: Annotated[
-        str | None, typer.Option(help="Where seen event ids go: a SQL or redis:// URL.")
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help=f"Where seen event ids go: a SQL or redis:// URL. Default: {STATE_URL} "
+            "(otc serve's too).",
+        ),
     ] = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8000,
-    path: Annotated[str, typer.Option(help="Route of the receiver.")] = "/webhook/otc",
-    max_body: Annotated[int, typer.Option("--max-body", min=1, help="Largest body, bytes.")] = (
-        1024 * 1024
+    host: Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")] = (
+        "127.0.0.1"
     ),
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, metavar="PORT", help="Port (0: any free one).")
+    ] = 8000,
+    path: Annotated[str, typer.Option(metavar="PATH", help="Route of the receiver.")] = (
+        "/webhook/otc"
+    ),
+    max_body: Annotated[
+        int, typer.Option("--max-body", min=1, metavar="BYTES", help="Largest body, bytes.")
+    ] = 1024 * 1024,
 ) -> None:
     """Receive signed webhooks: verify, dedupe, then run handlers or queue the event."""
     import uvicorn
@@ -125,11 +144,16 @@ def sample_event(event_type: str) -> dict[str, Any]:
 
 def send_test(
     url: Annotated[
-        str, typer.Argument(help="The receiver, e.g. http://127.0.0.1:8000/webhook/otc")
+        str,
+        typer.Argument(metavar="URL", help="The receiver, e.g. http://127.0.0.1:8000/webhook/otc"),
     ],
     secret: SecretOption = None,
-    event: Annotated[str, typer.Option(help="Event type to send.")] = "property.created",
-    times: Annotated[int, typer.Option(min=1, help="Send the same delivery this many times.")] = 1,
+    event: Annotated[
+        str, typer.Option(metavar="TYPE", help="Event type to send.")
+    ] = "property.created",
+    times: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Send the same delivery this many times.")
+    ] = 1,
 ) -> None:
     """Send a signed sample event (both signature schemes) and show the answer."""
     import httpx2
@@ -153,7 +177,7 @@ def send_test(
                     url, content=body, headers=sign_headers(key, body, payload["id"])
                 )
             except httpx2.HTTPError as exc:
-                raise typer.BadParameter(f"can't reach {url}: {exc}", param_hint="URL") from None
+                fail(f"can't reach {url}: {exc}", FAILED)
             failed |= answer.status_code >= 300
             console.print(
                 f"{event} {payload['id']} -> [bold]{answer.status_code}[/] {escape(answer.text)}"

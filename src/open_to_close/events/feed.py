@@ -100,7 +100,7 @@ class _Active:
 class ChangeFeed:
     """Events from reading the API, handed to ``handler`` or put on ``queue``, once.
 
-    ``state`` is a :class:`FeedState` or its URL (default: ``sqlite:///otc_events.db`` in
+    ``state`` is a :class:`FeedState` or its URL (default: ``sqlite:///.otc/state.db`` in
     the working directory, or ``$OTC_EVENTS_STATE``). ``resources``: ``"properties"``
     and, at one more request per property and poll, ``"tasks"``. ``budget`` (0-1] is the
     share of the client's rate the feed may use (it needs the client's ``rate_limit`` or

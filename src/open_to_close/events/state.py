@@ -33,9 +33,10 @@ from sqlalchemy import (
 )
 
 from .._sql import create_tables, make_engine
+from .._urls import STATE_SCHEMES, STATE_URL
 from ..sync.lock import JobLock
 
-DEFAULT_STATE = "sqlite:///otc_events.db"
+DEFAULT_STATE = STATE_URL  # the package's state database, shared with otc serve
 STATE_ENV = "OTC_EVENTS_STATE"
 
 _metadata = MetaData()
@@ -91,7 +92,7 @@ class FeedState:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or os.environ.get(STATE_ENV) or DEFAULT_STATE
-        self.engine: Engine = make_engine(self.url, "the change feed's state")
+        self.engine: Engine = make_engine(self.url, "the change feed's state", STATE_SCHEMES)
         create_tables(_metadata, self.engine)
 
     def snapshots(self, feed: str, resource: str) -> dict[str, Snapshot]:

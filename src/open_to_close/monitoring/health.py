@@ -95,9 +95,9 @@ def database_check(
     """``SELECT 1`` on a SQLAlchemy ``Engine`` or database URL."""
     from sqlalchemy import Engine, text
 
-    from ..cache._sql import make_engine
+    from .._sql import make_engine
 
-    engine: Engine = db if isinstance(db, Engine) else make_engine(str(db))
+    engine: Engine = db if isinstance(db, Engine) else make_engine(str(db), f"the {name} check")
 
     def check() -> None:
         with engine.connect() as conn:

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from .._claims import Claim
 from .._optional import require
 from .._redact import MASK, register_secret
+from .._urls import home_url
 from . import settle
 from .base import KeyInProgressError, TaskQueue, describe_error, encode_payload
 from .celery_state import QueueState, open_state
@@ -32,7 +33,7 @@ from .settle import DEFAULT_MAX_LOST
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "otc"
-DEFAULT_STATE = "sqlite:///otc-queue-state.db"
+DEFAULT_STATE = home_url("queue-state.db")
 RUN_TASK = "otc.run"
 _KEY_LEASE = 10.0
 _WAKEUP = 0.2

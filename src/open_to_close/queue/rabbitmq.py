@@ -22,11 +22,13 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from .._optional import require
+from .._urls import check_scheme
 
 log = logging.getLogger(__name__)
 
 QUEUES = ("property_updates", "task_notifications", "document_processing", "email_notifications")
 DEAD_LETTER_EXCHANGE = "otc.dead-letter"
+SCHEMES = ("amqp", "amqps")  # what pika's URLParameters reads
 
 MessageHandler = Callable[[dict[str, Any]], Any]
 F = TypeVar("F", bound=MessageHandler)
@@ -57,6 +59,7 @@ class MessageQueueIntegration:
         # usual call) works too.
         if isinstance(otc_client, str):
             otc_client, url = None, otc_client
+        check_scheme(url, SCHEMES, "RabbitMQ")
         self.otc_client = otc_client
         self._pika = require("pika", "rabbitmq", "The RabbitMQ integration")
         if max_retries < 0 or retry_delay < 0:

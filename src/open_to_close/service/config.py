@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,9 +26,14 @@ from pydantic import ValidationError as PydanticValidationError
 
 from .._keyspace import check_prefix
 from .._redact import Secret
-from ..config import LIVE_SETTINGS, parse_rate
+from .._urls import STATE_SCHEMES, STATE_URL, check_cache_url, scheme_check
+from ..config import LIVE_SETTINGS, normalize_base_url, parse_rate
 from ..console.settings import ConsoleSection
 from ..exceptions import ConfigurationError
+from ..queue import DEFAULT_URL as QUEUE_URL
+from ..queue import SCHEMES as QUEUE_SCHEMES
+from ..queue.rabbitmq import SCHEMES as RABBITMQ_SCHEMES
+from ..webhooks.dedupe import SCHEMES as DEDUPE_SCHEMES
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -58,12 +64,18 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-def _url_scheme(value: str, allowed: tuple[str, ...], what: str) -> str:
-    scheme = value.split("://", 1)[0].split("+", 1)[0] if "://" in value else ""
-    if scheme not in allowed:
-        choices = ", ".join(f"{s}://" for s in allowed)
-        raise ValueError(f"{what} URL must start with one of {choices} (got {value!r})")
+def _base_url(value: str) -> str:
+    normalize_base_url(value)  # the client's own check
     return value
+
+
+# Each URL is checked against the schemes its engine's factory takes (listed beside it).
+BaseUrl = Annotated[str, AfterValidator(_base_url)]
+QueueUrl = Annotated[str, AfterValidator(scheme_check(QUEUE_SCHEMES, "queue"))]
+RabbitUrl = Annotated[str, AfterValidator(scheme_check(RABBITMQ_SCHEMES, "RabbitMQ"))]
+CacheUrl = Annotated[str, AfterValidator(check_cache_url)]
+StateUrl = Annotated[str, AfterValidator(scheme_check(STATE_SCHEMES, "state"))]
+DedupeUrl = Annotated[str, AfterValidator(scheme_check(DEDUPE_SCHEMES, "dedupe"))]
 
 
 class ApiSection(_Section):
@@ -71,7 +83,7 @@ class ApiSection(_Section):
 
     environment: Literal["development", "staging", "production"] | None = None
     api_key_env: str = "OPEN_TO_CLOSE_API_KEY"
-    base_url: str | None = None
+    base_url: BaseUrl | None = None
     timeout: Annotated[float, Field(gt=0)] | None = None
     max_retries: Annotated[int, Field(ge=0)] | None = None
     # The live model's client settings (docs/configuration.md); checked by the client.
@@ -104,24 +116,14 @@ class ApiSection(_Section):
                 raise ValueError(exc.message) from None
         return value
 
-    @field_validator("base_url")
-    @classmethod
-    def _http(cls, value: str | None) -> str | None:
-        return None if value is None else _url_scheme(value, ("http", "https"), "base_url")
-
 
 class BuiltinHandlers(_Section):
     """Handlers users can switch on without code."""
 
-    publish_to_rabbitmq: str | None = None  # an amqp:// URL: property changes to the queues
+    publish_to_rabbitmq: RabbitUrl | None = None  # property changes to the four queues
     rabbitmq_prefix: str = ""  # put before the queue names (several environments, one broker)
     invalidate_cache: bool = False
     record_task_completions: bool = False
-
-    @field_validator("publish_to_rabbitmq")
-    @classmethod
-    def _amqp(cls, value: str | None) -> str | None:
-        return None if value is None else _url_scheme(value, ("amqp", "amqps"), "RabbitMQ")
 
 
 class WebhooksSection(_Section):
@@ -129,7 +131,7 @@ class WebhooksSection(_Section):
     secret_env: list[str] = Field(default_factory=lambda: ["OTC_WEBHOOK_SECRET"])
     max_body_bytes: Annotated[int, Field(gt=0)] = 1024 * 1024
     tolerance: float = 300.0
-    dedupe_url: str | None = None
+    dedupe_url: DedupeUrl | None = None  # default: [state] url
     handlers: dict[str, list[str]] = Field(default_factory=dict)
     builtin: BuiltinHandlers = BuiltinHandlers()
 
@@ -174,14 +176,9 @@ class WebhooksSection(_Section):
 
 
 class QueueSection(_Section):
-    url: str = "sqlite:///otc-queue.db"
+    url: QueueUrl = QUEUE_URL
     concurrency: Annotated[int, Field(ge=1, le=256)] = 2
     visibility_timeout: float = 30.0
-
-    @field_validator("url")
-    @classmethod
-    def _scheme(cls, value: str) -> str:
-        return _url_scheme(value, ("sqlite", "amqp", "amqps", "redis", "rediss"), "queue")
 
     @field_validator("visibility_timeout", mode="before")
     @classmethod
@@ -190,7 +187,7 @@ class QueueSection(_Section):
 
 
 class CacheSection(_Section):
-    url: str = "memory"
+    url: CacheUrl = "memory"
     default_ttl: float = 300.0
     prefix: Annotated[str, Field(max_length=64)] = "otc-cache:"  # Redis key prefix
 
@@ -199,14 +196,6 @@ class CacheSection(_Section):
     def _prefix(cls, value: str) -> str:
         return check_prefix(value)
 
-    @field_validator("url")
-    @classmethod
-    def _scheme(cls, value: str) -> str:
-        if value in ("memory", "memory://"):
-            return "memory"
-        allowed = ("redis", "rediss", "sqlite", "postgresql")
-        return _url_scheme(value, allowed, "cache (or 'memory')")
-
     @field_validator("default_ttl", mode="before")
     @classmethod
     def _ttl(cls, value: Any) -> float:
@@ -214,12 +203,7 @@ class CacheSection(_Section):
 
 
 class StateSection(_Section):
-    url: str = "sqlite:///otc-state.db"
-
-    @field_validator("url")
-    @classmethod
-    def _scheme(cls, value: str) -> str:
-        return _url_scheme(value, ("sqlite", "postgresql"), "state")
+    url: StateUrl = STATE_URL  # sync, the change feed, webhook dedupe and completions
 
 
 class SyncJob(_Section):

@@ -1,4 +1,4 @@
-"""The sync state's tables, declared once, and the engine they live in."""
+"""The sync state's tables, declared once."""
 
 from __future__ import annotations
 
@@ -20,10 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-from .._sql import make_engine as shared_engine
 from ..exceptions import ConfigurationError
 
-DEFAULT_STATE_URL = "sqlite:///otc-sync.db"
 MAX_EXTERNAL_ID = 500  # characters: the external_id columns' width
 _PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,30}$")
 
@@ -109,11 +107,6 @@ class Tables:
             Column("pid", Integer, nullable=False),
             Column("expires_at", Float, nullable=False),
         )
-
-
-def make_engine(url: str | None) -> Engine:
-    """An engine for ``url`` (None: ``otc-sync.db`` in the working directory)."""
-    return shared_engine(url or DEFAULT_STATE_URL, "the sync state")
 
 
 def upsert(engine: Engine, table: Table, keys: list[str]) -> Insert:

@@ -135,8 +135,10 @@ class JobState:
     def open_conflict_ids(self) -> set[str]:
         return self.state.open_conflict_ids(self.name)
 
-    def resolve_conflict(self, conflict_id: int, use: str) -> Conflict:
-        return self.state.resolve_conflict(conflict_id, use)
+    def resolve_conflict(
+        self, conflict_id: int, use: str, fields: dict[str, str] | None = None
+    ) -> Conflict:
+        return self.state.resolve_conflict(conflict_id, use, fields)
 
     def mark_applied(self, conflict_id: int) -> None:
         self.state.mark_applied(conflict_id)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-__all__ = ["STRATEGIES", "Decision", "decide"]
+__all__ = ["STRATEGIES", "Decision", "decide", "field_choices", "merge_choice"]
 
 Strategy = Literal["latest_wins", "otc_wins", "external_wins", "manual", "merge"]
 STRATEGIES: tuple[str, ...] = ("latest_wins", "otc_wins", "external_wins", "manual", "merge")
@@ -126,10 +126,63 @@ def _resolved(
 
 
 def apply_resolution(
-    base: Snapshot, otc: Snapshot | None, ext: Snapshot | None, use: str
+    base: Snapshot,
+    otc: Snapshot | None,
+    ext: Snapshot | None,
+    use: str,
+    fields: list[str] | None = None,
 ) -> Decision:
-    """A stored conflict settled by a person: ``use`` is ``otc`` or ``external``.
+    """A stored conflict settled by a person: ``use`` is ``otc``, ``external``, or a
+    per-field choice over the conflict's ``fields`` (see :func:`merge_choice`).
 
     Fields changed on one side only still merge; the conflicting ones come from ``use``.
     """
-    return decide(base, otc, ext, "merge", "otc_wins" if use == "otc" else "external_wins")
+    choices = field_choices(fields or [], use)
+    if choices is None:
+        return decide(base, otc, ext, "merge", "otc_wins" if use == "otc" else "external_wins")
+    decision = decide(base, otc, ext, "merge", "otc_wins")
+    if otc is None or ext is None or decision.target is None:
+        return decision  # a delete has no fields to pick from (refused when chosen)
+    merged = dict(decision.target)
+    merged.update({f: ext[f] for f, side in choices.items() if side == "external" and f in ext})
+    return Decision(merged, decision.conflicts, "merged")
+
+
+_MERGE = "merge:"
+MAX_MERGE_FIELDS = 56  # per-field choices fit the resolution column (14 hex digits)
+
+
+def merge_choice(fields: list[str], choices: Mapping[str, str]) -> str:
+    """How a per-field decision is stored: ``merge:<hex>``, bit n set when the n-th of the
+    conflict's (sorted) ``fields`` takes the external value. ``choices`` must name each
+    field once, ``otc`` or ``external``; a ``ValueError`` says what is missing or wrong."""
+    named = [f for f in sorted(fields) if f != DELETED]
+    if DELETED in fields:
+        raise ValueError("one side deleted the record: choose otc or external for all of it")
+    if len(named) > MAX_MERGE_FIELDS:
+        raise ValueError(f"a per-field choice takes at most {MAX_MERGE_FIELDS} fields")
+    unknown = sorted(set(choices) - set(named))
+    missing = [f for f in named if f not in choices]
+    wrong = sorted(f for f, side in choices.items() if side not in ("otc", "external"))
+    if unknown or missing or wrong:
+        problems = [
+            f"{label}: {', '.join(names)}"
+            for label, names in (
+                ("not in this conflict", unknown),
+                ("no choice for", missing),
+                ("choose otc or external for", wrong),
+            )
+            if names
+        ]
+        raise ValueError("; ".join(problems))
+    bits = sum(1 << n for n, f in enumerate(named) if choices[f] == "external")
+    return f"{_MERGE}{bits:x}"
+
+
+def field_choices(fields: list[str], resolution: str | None) -> dict[str, str] | None:
+    """The per-field choices a stored resolution holds (None: a whole side wins)."""
+    if not resolution or not resolution.startswith(_MERGE):
+        return None
+    bits = int(resolution[len(_MERGE) :] or "0", 16)
+    named = [f for f in sorted(fields) if f != DELETED]
+    return {f: "external" if bits >> n & 1 else "otc" for n, f in enumerate(named)}

@@ -45,7 +45,7 @@ class PropertySyncService:
 
     ``external_data_source`` has the guide's ``get_modified_properties(since)`` (or is one
     of :mod:`open_to_close.sync.sources`). ``mapping`` defaults to the guide's transform;
-    ``state`` is a :class:`SyncState`, a database URL, or None for ``otc-sync.db`` in the
+    ``state`` is a :class:`SyncState`, a database URL, or None for ``.otc/state.db`` in the
     working directory. ``job`` names this sync in the state (links, cursor, lock, history).
     ``external_id_field`` (default: the mapping's) is the property field key that holds
     the source id; without it, links live in the sync state only.

@@ -17,7 +17,8 @@ from typing import Any, TextIO
 
 from sqlalchemy import BigInteger, Column, Engine, Float, MetaData, String, Table, Text, inspect
 
-from ._tables import make_engine, upsert
+from .._sql import make_engine
+from ._tables import upsert
 
 __all__ = ["CsvSink", "JsonLinesSink", "SqlTableSink"]
 
@@ -106,7 +107,8 @@ class SqlTableSink:
     """Upserts into ``table`` (created from the first records' fields if it is missing)."""
 
     def __init__(self, url: str | Engine, table: str, key: str = "id") -> None:
-        self.engine = url if isinstance(url, Engine) else make_engine(url)
+        where = f"the database of table {table!r}"
+        self.engine = url if isinstance(url, Engine) else make_engine(url, where)
         self.name, self.key = table, key
         self.table: Table | None = None
         self.dropped: set[str] = set()  # fields the table has no column for

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table, delete, func, insert, select, update
 from sqlalchemy.exc import NoSuchTableError
 
-from .._sql import require_sqlite_file
+from .._sql import make_engine, require_sqlite_file
 from ..exceptions import ConfigurationError
-from ._tables import first_key, make_engine
+from ._tables import first_key
 from ._time import EPOCH, iso, parse_time
 from .sources import SourceRow
 
@@ -34,9 +34,10 @@ class SqlTableSource:
         modified_column: str | None = None,
         schema: str | None = None,
     ) -> None:
+        where = f"the database of table {table!r}"
         if isinstance(url, str):
-            require_sqlite_file(url, f"the database of table {table!r}")
-        self.engine = url if isinstance(url, Engine) else make_engine(url)
+            require_sqlite_file(url, where)
+        self.engine = url if isinstance(url, Engine) else make_engine(url, where)
         try:
             self.table = Table(table, MetaData(), autoload_with=self.engine, schema=schema)
         except NoSuchTableError:

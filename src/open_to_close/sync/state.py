@@ -9,7 +9,7 @@ Values read back are JSON, never pickles.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from ._runs import RunHistory, RunRecord, dumps, utcnow
 from ._tables import DEFAULT_STATE_URL, Tables, first_key, make_engine, upsert
 from .job import JobState
 from .lock import JobLock
+from .merge import merge_choice
 
 __all__ = ["Conflict", "Link", "RunRecord", "SyncState", "open_state"]
 
@@ -268,10 +269,18 @@ class SyncState(RunHistory):
             return int(first_key(result))
 
     def conflicts(
-        self, job: str | None = None, status: str | Iterable[str] | None = "open"
+        self,
+        job: str | None = None,
+        status: str | Iterable[str] | None = "open",
+        *,
+        limit: int | None = None,
+        after: int | None = None,
     ) -> list[Conflict]:
+        """Conflicts oldest first (``limit`` of them with an id above ``after``)."""
         t = self.tables.conflicts
-        query = select(t).order_by(t.c.id)
+        query = select(t).order_by(t.c.id).limit(limit)
+        if after is not None:
+            query = query.where(t.c.id > after)
         if job is not None:
             query = query.where(t.c.job == job)
         if status is not None:
@@ -293,16 +302,25 @@ class SyncState(RunHistory):
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
 
-    def resolve_conflict(self, conflict_id: int, use: str) -> Conflict:
-        """Decide a conflict (``use``: ``otc`` or ``external``); the next run applies it."""
-        if use not in ("otc", "external"):
-            raise ValueError(f"use must be 'otc' or 'external'; got {use!r}")
+    def resolve_conflict(
+        self, conflict_id: int, use: str, fields: Mapping[str, str] | None = None
+    ) -> Conflict:
+        """Decide a conflict (``use``: ``otc``, ``external``, or ``merge`` with ``fields``:
+        each conflicting field -> ``otc`` or ``external``); the next run applies it."""
+        if use not in ("otc", "external", "merge"):
+            raise ValueError(f"use must be 'otc', 'external' or 'merge'; got {use!r}")
+        resolution = use
+        if use == "merge":
+            current = self.conflict(conflict_id)
+            if current is None:
+                raise KeyError(f"no conflict with id {conflict_id}")
+            resolution = merge_choice(current.fields, fields or {})
         t = self.tables.conflicts
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(t)
                 .where(and_(t.c.id == conflict_id, t.c.status.in_(("open", "resolved"))))
-                .values(status="resolved", resolution=use, resolved_at=utcnow())
+                .values(status="resolved", resolution=resolution, resolved_at=utcnow())
             )
         found = self.conflict(conflict_id)
         if found is None:

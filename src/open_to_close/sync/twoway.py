@@ -26,7 +26,7 @@ from ..exceptions import ConfigurationError, OpenToCloseAPIError
 from ._time import Newest, iso, parse_time
 from ._twoway_write import OtcView, Writer
 from .mapping import FieldMapping, RowError
-from .merge import STRATEGIES, Decision, apply_resolution, decide
+from .merge import STRATEGIES, Decision, apply_resolution, decide, field_choices
 from .state import Conflict, Link, SyncState, open_state
 from .values import scan
 
@@ -108,10 +108,13 @@ class TwoWayPropertySync:
         """The conflicts waiting for a decision (``manual``)."""
         return self.job_state.conflicts("open")
 
-    def resolve_conflict(self, conflict_id: int, use: str) -> dict[str, Any]:
-        """Decide a stored conflict (``use``: ``otc`` or ``external``) and apply it now."""
+    def resolve_conflict(
+        self, conflict_id: int, use: str, fields: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Decide a stored conflict (``use``: ``otc``, ``external``, or ``merge`` with
+        ``fields``: each conflicting field -> ``otc`` or ``external``) and apply it now."""
         with self.state.lock(self.job, self.lock_ttl):
-            conflict = self.job_state.resolve_conflict(conflict_id, use)
+            conflict = self.job_state.resolve_conflict(conflict_id, use, fields)
             run = _Run(self)
             run.apply_resolved(conflict)
             run.commit()
@@ -304,7 +307,11 @@ class _Run(Writer):
             self.job.mark_applied(conflict.id)
             return
         decision = apply_resolution(
-            conflict.base, conflict.otc_values, conflict.external_values, conflict.resolution
+            conflict.base,
+            conflict.otc_values,
+            conflict.external_values,
+            conflict.resolution,
+            conflict.fields,
         )
         self.write(link, conflict.otc_values, conflict.external_values, decision.target)
         self.job.mark_applied(conflict.id)
@@ -313,7 +320,9 @@ class _Run(Writer):
                 "otc_id": link.otc_id,
                 "external_id": link.external_id,
                 "fields": conflict.fields,
-                "resolution": f"{conflict.resolution}_wins",
+                "resolution": "merged"
+                if field_choices(conflict.fields, conflict.resolution) is not None
+                else f"{conflict.resolution}_wins",
                 "conflict_id": conflict.id,
             }
         )

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from .._claims import DEFAULT_RETENTION, Claim, RedisClaims, SQLClaims, check_key, is_redis_url
 from .._claims import ClaimStore as DedupeStore
+from .._urls import STATE_SCHEMES, STATE_URL, check_scheme
 
-DEFAULT_DB = "sqlite:///otc-webhooks.db"
+DEFAULT_DB = STATE_URL  # the package's state database, shared with otc serve
+SCHEMES = ("redis", "rediss", "unix", *STATE_SCHEMES)
 
 __all__ = [
     "DEFAULT_DB",
     "DEFAULT_RETENTION",
+    "SCHEMES",
     "Claim",
     "DedupeStore",
     "RedisDedupe",
@@ -55,8 +58,9 @@ class RedisDedupe(RedisClaims):
 
 
 def open_dedupe(url: str | None = None, *, retention: float = DEFAULT_RETENTION) -> DedupeStore:
-    """A store for ``url``: ``redis://...``, any SQLAlchemy URL, or None (a SQLite file)."""
-    url = url or DEFAULT_DB
+    """A store for ``url`` (Redis, SQLite or PostgreSQL: :data:`SCHEMES`), or None: the
+    state database (``.otc/state.db``), as ``otc serve`` uses."""
+    url = check_scheme(url or DEFAULT_DB, SCHEMES, "dedupe")
     if is_redis_url(url):
         return RedisDedupe(url, retention=retention)
     return SQLDedupe(url, retention=retention)

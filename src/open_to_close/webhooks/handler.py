@@ -84,7 +84,7 @@ class WebhookHandler:
 
     ``secret`` is one secret or a list (during a rotation every one is accepted).
     ``dedupe`` is a URL (``redis://...`` or a SQLAlchemy URL) or a store; by default seen
-    event ids go to ``otc-webhooks.db`` in the working directory. ``tolerance`` bounds the
+    event ids go to the state database, ``.otc/state.db``. ``tolerance`` bounds the
     age of a Standard Webhooks timestamp, in seconds. ``processing_timeout``: a delivery
     whose handler has not finished after this long (its process died) may be run again.
     """
