@@ -1,7 +1,8 @@
 """What a sync remembers between runs, in SQL: links, cursors, conflicts, run history.
 
-``SyncState()`` keeps it in ``otc-sync.db`` in the working directory; ``SyncState(url)``
-anywhere SQLAlchemy reaches (``postgresql://user@host/db`` needs the ``postgres`` extra).
+``SyncState()`` keeps it in the package's state database (``.otc/state.db`` in the working
+directory, shared with ``otc serve``); ``SyncState(url)`` in SQLite or PostgreSQL
+(``postgresql://user@host/db`` needs the ``postgres`` extra).
 Every method commits before it returns, so what a run has recorded survives a crash.
 Values read back are JSON, never pickles.
 """
@@ -15,9 +16,10 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
-from .._sql import create_tables, require_sqlite_file
+from .._sql import create_tables, make_engine, require_sqlite_file
+from .._urls import STATE_SCHEMES, STATE_URL
 from ._runs import RunHistory, RunRecord, dumps, utcnow
-from ._tables import DEFAULT_STATE_URL, Tables, first_key, make_engine, upsert
+from ._tables import Tables, first_key, upsert
 from .job import JobState
 from .lock import JobLock
 from .merge import merge_choice
@@ -69,8 +71,8 @@ class SyncState(RunHistory):
     ) -> None:
         """``must_exist``: refuse a SQLite file that isn't there (for reading only)."""
         if must_exist and engine is None:
-            require_sqlite_file(url or DEFAULT_STATE_URL, "the sync state")
-        self.engine = engine or make_engine(url)
+            require_sqlite_file(url or STATE_URL, "the sync state")
+        self.engine = engine or make_engine(url or STATE_URL, "the sync state", STATE_SCHEMES)
         self.tables = Tables(table_prefix)
         create_tables(self.tables.metadata, self.engine)
         self._save_link = upsert(self.engine, self.tables.links, ["job", "external_id"])
@@ -336,5 +338,5 @@ class SyncState(RunHistory):
 
 
 def open_state(state: SyncState | str | None) -> SyncState:
-    """A :class:`SyncState` from one, a URL, or None (``otc-sync.db`` in the cwd)."""
+    """A :class:`SyncState` from one, a URL, or None (``.otc/state.db`` in the cwd)."""
     return state if isinstance(state, SyncState) else SyncState(state)
