@@ -68,9 +68,10 @@ def start_chromium(profile: Path) -> Any:
 class Browser:
     """One Chromium session on one console (``base`` is ``http://127.0.0.1:port``)."""
 
-    def __init__(self, driver: Any, base: str) -> None:
+    def __init__(self, driver: Any, base: str, secrets: tuple[str, ...] = ()) -> None:
         self.driver = driver
         self.base = base
+        self.secrets = secrets  # never on a page
 
     # -- reading the page ------------------------------------------------------------------
 
@@ -82,6 +83,21 @@ class Browser:
     @property
     def source(self) -> str:
         return str(self.driver.page_source)
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of the page shown."""
+        return int(self.js("return performance.getEntriesByType('navigation')[0].responseStatus"))
+
+    def drop_csrf(self, form: str) -> int:
+        """Remove the hidden csrf_token inputs of ``form`` (a CSS selector); how many."""
+        return int(
+            self.js(
+                "const found = document.querySelectorAll(arguments[0] + ' input[name=csrf_token]');"
+                "found.forEach(input => input.remove()); return found.length;",
+                form,
+            )
+        )
 
     def find(self, css: str) -> Any:
         found = self.all(css)
@@ -159,7 +175,7 @@ class Browser:
 
     def check_layout(self, path: str, ready: str = 'nav[data-testid="nav"]') -> None:
         """``path`` at each width: it shows ``ready``, has no sideways scroll on the phone,
-        loads nothing from another origin and logs no error."""
+        loads nothing from another origin, logs no error and shows no secret."""
         try:
             for width in WIDTHS:
                 self.driver.set_window_size(width, HEIGHT)
@@ -175,6 +191,8 @@ class Browser:
                 )
                 self.check_same_origin(path)
                 self.check_no_errors(path)
+                shown = [n for n, secret in enumerate(self.secrets) if secret in self.source]
+                assert not shown, f"{path} shows secret number {shown} of the service"
         finally:
             self.driver.set_window_size(WIDTHS[0], HEIGHT)
 

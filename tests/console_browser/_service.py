@@ -79,7 +79,9 @@ def job_toml(name: str, source: Path, direction: str = "push", strategy: str = "
     return "\n".join(lines) + "\n"
 
 
-def config_toml(home: Path, sandbox: SandboxServer, jobs: str = "", handlers: str = "") -> str:
+def config_toml(
+    home: Path, sandbox: SandboxServer, jobs: str = "", handlers: str = "", extra: str = ""
+) -> str:
     return (
         f'[api]\nbase_url = "{sandbox.base_url}"\n\n'
         f'[webhooks]\nsecret_env = "OTC_WEBHOOK_SECRET"\n\n'
@@ -87,7 +89,7 @@ def config_toml(home: Path, sandbox: SandboxServer, jobs: str = "", handlers: st
         f'[queue]\nurl = "sqlite:///{home / "queue.db"}"\nconcurrency = 2\n\n'
         f'[state]\nurl = "sqlite:///{home / "state.db"}"\n\n'
         '[server]\nhost = "127.0.0.1"\nport = 0\nshutdown_grace = "2s"\n\n'
-        f"{jobs}"
+        f"{jobs}\n{extra}"
     )
 
 
@@ -110,13 +112,14 @@ def start_console(
     roles: tuple[str, ...] = (),
     subscribe: bool = True,
     record_url: str = "sqlite://",
+    extra: str = "",
 ) -> Console:
     """``otc serve`` on a free port with the console's token set; waits until it serves.
 
     With ``subscribe`` the sandbox sends its webhooks to the service, as the guide's setup
     does, so events reach the event journal."""
     home.mkdir(parents=True, exist_ok=True)
-    config = write_config(home / "otc.toml", config_toml(home, sandbox, jobs, handlers))
+    config = write_config(home / "otc.toml", config_toml(home, sandbox, jobs, handlers, extra))
     process = start_service(config, roles, env(record_url), home)
     try:
         process.wait_started(timeout=40)

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from open_to_close.sandbox import SandboxServer
+from tests.service._helpers import SECRET
 
 from ._browser import Browser, start_chromium
-from ._service import Console, start_console, start_sandbox
+from ._service import API_KEY, TOKEN, Console, start_console, start_sandbox
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 
@@ -55,7 +56,7 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def browser(chromium: object, console: Console) -> Browser:
-    return Browser(chromium, console.url)
+    return Browser(chromium, console.url, secrets=(API_KEY, SECRET, TOKEN))
 
 
 @pytest.fixture(autouse=True)

@@ -17,10 +17,6 @@ def anonymous(browser: Browser) -> Browser:
     return browser
 
 
-def response_status(page: Browser) -> int:
-    return int(page.js("return performance.getEntriesByType('navigation')[0].responseStatus"))
-
-
 def assert_sees_nothing(page: Browser) -> None:
     assert page.path.startswith("/console/login"), page.path
     page.wait_for('form[data-testid="login-form"]')
@@ -81,14 +77,10 @@ def test_sign_in_and_out(anonymous: Browser) -> None:
 def test_a_post_without_its_csrf_token_is_refused(anonymous: Browser) -> None:
     page = anonymous.sign_in(TOKEN)
     page.wait_for('button[data-testid="logout"]')
-    removed = page.js(
-        "const form = document.querySelector('form[action=\"/console/logout\"]');"
-        "const hidden = form.querySelectorAll('input[name=\"csrf_token\"]');"
-        "hidden.forEach(input => input.remove()); return hidden.length;"
-    )
+    removed = page.drop_csrf('form[action="/console/logout"]')
     assert removed == 1, "the sign-out form carries one hidden csrf_token"
     page.sign_out()
-    assert response_status(page) == 403
+    assert page.status == 403
     assert "csrf" in page.source.lower()
     page.open("/console/")  # nothing happened: still signed in
     page.wait_for('nav[data-testid="nav"]')
@@ -99,7 +91,7 @@ def test_a_post_without_its_csrf_token_is_refused(anonymous: Browser) -> None:
         ".value = 'forged-' + Date.now();"
     )
     page.sign_out()
-    assert response_status(page) == 403
+    assert page.status == 403
     page.open("/console/")
     page.wait_for('nav[data-testid="nav"]')
 
