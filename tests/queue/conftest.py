@@ -28,11 +28,13 @@ def celery_url(broker: str, tmp: Path) -> str:
     return f"{REDIS}?queue={name}"
 
 
-def start_worker(url: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:
-    """``otc worker -i tests.queue._tasks`` in its own process."""
+def start_worker(
+    url: str, log: Path, *extra: str, tasks: str = "tests.queue._tasks"
+) -> subprocess.Popen[bytes]:
+    """``otc worker -i tests.queue._tasks`` (or another ``tasks`` module) in its own process."""
     env = {**os.environ, "OTC_QUEUE_URL": url, "OTC_TEST_LOG": str(log), "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-c", "from open_to_close.cli import main; main()"]
-    command += ["worker", "-i", "tests.queue._tasks"]
+    command += ["worker", "-i", tasks]
     return subprocess.Popen(
         [*command, *extra], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

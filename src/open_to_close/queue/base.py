@@ -52,6 +52,11 @@ class TaskSpec:
             return None
         return float(self.retry_backoff * 2 ** (failures - 1))
 
+    @property
+    def longest_delay(self) -> float:
+        """The longest wait before a retry (the last one); 0 for a task never retried."""
+        return float(self.retry_backoff * 2 ** (self.max_retries - 1)) if self.max_retries else 0.0
+
     def run(self, payload: Any) -> Any:
         result = self.func(payload)
         if inspect.isawaitable(result):

@@ -8,8 +8,14 @@ so a killed worker loses nothing. Retries follow the same policy as the SQLite q
 (``retry_backoff * 2**n``, then the dead-letter store; decided in :mod:`.settle`), and the
 dead letters live with the task states in :mod:`.celery_state` (the broker's Redis, or SQL).
 
-On a Redis broker a message not acked within ``visibility_timeout`` is delivered again;
-keep retry delays shorter than it, or use RabbitMQ, which has no such limit.
+A broker may hand out a message again while a worker still runs its task: Redis once the
+message has gone unacked for its visibility timeout, RabbitMQ when a live worker's
+connection drops. So a worker takes the task's lease (:mod:`.celery_state`) before it
+starts it and renews it while it runs; a copy that finds the lease taken runs nothing and
+sends itself again ``DEFER`` seconds later (should the holder die, its lease expires and
+the copy runs the task). On Redis a retry waits inside the worker, unacked, for its
+countdown, so a worker raises the broker's visibility timeout past the longest countdown
+its tasks can wait (:meth:`CeleryQueue.broker_visibility_timeout`).
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ log = logging.getLogger(__name__)
 DEFAULT_QUEUE = "otc"
 DEFAULT_STATE = home_url("queue-state.db")
 RUN_TASK = "otc.run"
+LEASE = 10.0  # seconds a running task's lease lasts unless renewed (every third of it)
+DEFER = 5.0  # seconds before a copy of a running task checks again
+MARGIN = 5.0  # seconds (at least) of visibility timeout past the longest countdown
 _KEY_LEASE = 10.0
 _WAKEUP = 0.2
 
@@ -80,6 +89,8 @@ class CeleryQueue(TaskQueue):
         self.url = masked_url(url)  # for people to read: repr, logs, ``otc queue stats``
         broker, self.queue_name, state_url = split_url(url)
         self.max_lost = max_lost
+        self.visibility_timeout = float(visibility_timeout)
+        self.on_redis = urlsplit(broker).scheme.startswith("redis")
         self.app = celery.Celery(f"otc-{self.queue_name}", broker=broker, set_as_current=False)
         self.app.conf.update(
             task_serializer="json",
@@ -98,6 +109,7 @@ class CeleryQueue(TaskQueue):
             timezone="UTC",
         )
         self.state: QueueState = open_state(state_url, prefix=f"otc:{self.queue_name}:")
+        self._leases = _Leases(self.state)
         self.app.steps["worker"].add(_wakeup_step())
 
         def run(celery_task: Any, name: str, payload: Any) -> None:
@@ -142,13 +154,51 @@ class CeleryQueue(TaskQueue):
 
     # -- running -------------------------------------------------------------------------
 
+    def broker_visibility_timeout(self) -> float:
+        """Seconds a Redis broker lets a message go unacked before it hands it out again:
+        ``visibility_timeout``, raised past the longest countdown a message of this
+        worker's tasks waits in it (a retry's delay, a copy's ``DEFER``) plus a quarter of
+        that (``MARGIN`` at least): 300 s for the default policy (a last delay of 240 s)."""
+        longest = max([DEFER, *(spec.longest_delay for spec in self.tasks.values())])
+        return max(self.visibility_timeout, longest + max(MARGIN, longest / 4))
+
     def _execute(self, celery_task: Any, name: str, payload: Any) -> None:
         task_id = str(celery_task.request.id)
-        failures = int(celery_task.request.retries or 0)
-        starts = self.state.started(task_id)
+        attempt = int(celery_task.request.retries or 0)
+        holder = uuid.uuid4().hex
+        if not self.state.lease(task_id, holder, LEASE):
+            log.warning(
+                "task %s #%s was delivered again while another worker runs it; "
+                "this copy checks again in %g s",
+                name,
+                task_id,
+                DEFER,
+            )
+            self._run.apply_async(
+                args=(name, payload),
+                task_id=task_id,
+                queue=self.queue_name,
+                countdown=DEFER,
+                retries=attempt,
+            )
+            return
+        self._leases.hold(task_id, holder)
+        settled = False
+        try:
+            settled = self._run_leased(celery_task, task_id, name, payload, attempt)
+        finally:
+            self._leases.drop(task_id)
+            if not settled:  # every settle drops the lease itself
+                self.state.release(task_id, holder)
+
+    def _run_leased(
+        self, celery_task: Any, task_id: str, name: str, payload: Any, failures: int
+    ) -> bool:
+        """Run a task whose lease this worker holds; False if it was settled already."""
+        starts = self.state.started(task_id, failures)
         if starts is None:
             log.info("task %s #%s is already settled; skipping a repeated message", name, task_id)
-            return
+            return False
         lost = starts - 1 - failures  # starts that ended in no settle: its worker died
         verdict = settle.lost(name, task_id, failures, lost, self.max_lost)
         if verdict is None:
@@ -163,9 +213,10 @@ class CeleryQueue(TaskQueue):
                     raise celery_task.retry(countdown=verdict.retry_in, exc=exc) from None
             else:
                 self.state.done(task_id)
-                return
+                return True
         self.state.bury(task_id, name, payload, verdict.error, verdict.attempts)
         verdict.log()
+        return True
 
     def worker(self, concurrency: int = 1) -> CeleryWorker:
         return CeleryWorker(self, concurrency)
@@ -186,8 +237,46 @@ class CeleryQueue(TaskQueue):
         self.state.take_dead_letter(str(dead_letter_id))
 
     def close(self) -> None:
+        self._leases.close()
         self.state.close()
         self.app.close()
+
+
+class _Leases:
+    """The leases of the tasks running in this process, renewed every third of ``LEASE``."""
+
+    def __init__(self, state: QueueState) -> None:
+        self.state = state
+        self.held: dict[str, str] = {}  # task id -> holder
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, task_id: str, holder: str) -> None:
+        with self._lock:
+            self.held[task_id] = holder
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._renew, name="otc-celery-leases", daemon=True
+                )
+                self._thread.start()
+
+    def drop(self, task_id: str) -> None:
+        with self._lock:
+            self.held.pop(task_id, None)
+
+    def _renew(self) -> None:
+        while not self._closed.wait(LEASE / 3):
+            with self._lock:
+                held = dict(self.held)
+            if held:
+                try:
+                    self.state.renew(held, LEASE)
+                except Exception:
+                    log.exception("could not renew the leases of running tasks")
+
+    def close(self) -> None:
+        self._closed.set()
 
 
 def _wakeup_step() -> Any:
@@ -234,6 +323,11 @@ class CeleryWorker:
         app.set_current()
         app.finalize()
         setup_worker_optimizations(app)
+        if self.queue.on_redis:
+            timeout = self.queue.broker_visibility_timeout()
+            options = app.conf.broker_transport_options
+            app.conf.broker_transport_options = {**options, "visibility_timeout": timeout}
+            log.info("the Redis broker's visibility timeout for this worker: %g s", timeout)
         controller = WorkController(
             app=app,
             concurrency=self.concurrency,

@@ -2,8 +2,16 @@
 
 A broker holds messages, not history: it can't say how many tasks are waiting for a retry,
 and a message Celery gives up on is gone. This store keeps, per task id, its state
-(``pending``, ``running``) and how many times a worker started it, a ``done`` counter,
-and the dead letters, in SQL (SQLAlchemy) or Redis. Everything is JSON or plain columns.
+(``pending``, ``running``), how many times a worker started it and how often it failed, a
+``done`` counter, and the dead letters, in SQL (SQLAlchemy) or Redis. Everything is JSON
+or plain columns.
+
+It also holds each running task's *lease*: a worker takes it before it starts the task and
+renews it while the task runs; every settle (done, waiting for a retry, buried) drops it.
+A broker may deliver a message again while a worker still runs it (Redis after its
+visibility timeout, RabbitMQ when a live worker's connection drops); the copy finds the
+lease taken and does not run the task. A message of an earlier attempt (its task has
+failed since) is not started either: ``started`` takes the attempt it carries.
 """
 
 from __future__ import annotations
@@ -25,7 +33,10 @@ class QueueState(Protocol):
 
     def enqueued(self, task_id: str, name: str) -> None: ...
     def forget(self, task_id: str) -> None: ...
-    def started(self, task_id: str) -> int | None: ...
+    def lease(self, task_id: str, holder: str, ttl: float) -> bool: ...
+    def renew(self, leases: dict[str, str], ttl: float) -> None: ...
+    def release(self, task_id: str, holder: str) -> None: ...
+    def started(self, task_id: str, attempt: int) -> int | None: ...
     def waiting(self, task_id: str) -> None: ...
     def done(self, task_id: str) -> None: ...
     def bury(self, task_id: str, name: str, payload: Any, error: str, attempts: int) -> None: ...
@@ -33,6 +44,36 @@ class QueueState(Protocol):
     def dead_letters(self, limit: int | None) -> list[dict[str, Any]]: ...
     def take_dead_letter(self, dead_letter_id: str) -> dict[str, Any]: ...
     def close(self) -> None: ...
+
+
+# A lease is renewed or released by its holder only (a copy that took it over after it
+# expired keeps it).
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+def _add_failures(sa: Any, engine: Any, table: str) -> None:
+    """A tasks table made before the ``failures`` column gets it (0: any message runs)."""
+    if any(c["name"] == "failures" for c in sa.inspect(engine).get_columns(table)):
+        return
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(f'ALTER TABLE "{table}" ADD COLUMN failures INTEGER NOT NULL DEFAULT 0')
+            )
+    except sa.exc.DBAPIError:  # another process added it meanwhile
+        if not any(c["name"] == "failures" for c in sa.inspect(engine).get_columns(table)):
+            raise
 
 
 def open_state(url: str, prefix: str) -> QueueState:
@@ -56,6 +97,14 @@ class SQLState:
             sa.Column("name", sa.String(255), nullable=False),
             sa.Column("state", sa.String(16), nullable=False, index=True),
             sa.Column("starts", sa.Integer, nullable=False, default=0),
+            sa.Column("failures", sa.Integer, nullable=False, default=0),
+        )
+        self.leases = sa.Table(
+            f"{table}leases",
+            meta,
+            sa.Column("id", sa.String(64), primary_key=True),
+            sa.Column("holder", sa.String(64), nullable=False),
+            sa.Column("until", sa.Float, nullable=False),
         )
         self.dead = sa.Table(
             f"{table}dead_letters",
@@ -75,16 +124,12 @@ class SQLState:
             sa.Column("value", sa.BigInteger, nullable=False),
         )
         create_tables(meta, self.engine)
+        _add_failures(sa, self.engine, self.tasks.name)
         try:
             with self.engine.begin() as conn:
                 conn.execute(self.counters.insert().values(name="done", value=0))
         except sa.exc.IntegrityError:
             pass
-
-    def _set_state(self, task_id: str, state: str) -> None:
-        t = self.tasks
-        with self.engine.begin() as conn:
-            conn.execute(t.update().where(t.c.id == task_id).values(state=state))
 
     def enqueued(self, task_id: str, name: str) -> None:
         with self.engine.begin() as conn:
@@ -96,11 +141,45 @@ class SQLState:
         with self.engine.begin() as conn:
             conn.execute(self.tasks.delete().where(self.tasks.c.id == task_id))
 
-    def started(self, task_id: str) -> int | None:
+    def lease(self, task_id: str, holder: str, ttl: float) -> bool:
+        t, now = self.leases, time.time()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(t.insert().values(id=task_id, holder=holder, until=now + ttl))
+            return True
+        except self.sa.exc.IntegrityError:
+            pass
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                t.update()
+                .where(t.c.id == task_id, t.c.until < now)
+                .values(holder=holder, until=now + ttl)
+            )
+        return bool(taken.rowcount == 1)
+
+    def renew(self, leases: dict[str, str], ttl: float) -> None:
+        t, until = self.leases, time.time() + ttl
+        with self.engine.begin() as conn:
+            for task_id, holder in leases.items():
+                conn.execute(
+                    t.update().where(t.c.id == task_id, t.c.holder == holder).values(until=until)
+                )
+
+    def release(self, task_id: str, holder: str) -> None:
+        t = self.leases
+        with self.engine.begin() as conn:
+            conn.execute(t.delete().where(t.c.id == task_id, t.c.holder == holder))
+
+    def _drop_lease(self, conn: Any, task_id: str) -> None:
+        conn.execute(self.leases.delete().where(self.leases.c.id == task_id))
+
+    def started(self, task_id: str, attempt: int) -> int | None:
         t = self.tasks
         with self.engine.begin() as conn:
             changed = conn.execute(
-                t.update().where(t.c.id == task_id).values(state="running", starts=t.c.starts + 1)
+                t.update()
+                .where(t.c.id == task_id, t.c.failures <= attempt)
+                .values(state="running", starts=t.c.starts + 1, failures=attempt)
             )
             if changed.rowcount == 0:
                 return None
@@ -109,17 +188,26 @@ class SQLState:
             )
 
     def waiting(self, task_id: str) -> None:
-        self._set_state(task_id, "pending")
+        t = self.tasks
+        with self.engine.begin() as conn:
+            conn.execute(
+                t.update()
+                .where(t.c.id == task_id)
+                .values(state="pending", failures=t.c.failures + 1)
+            )
+            self._drop_lease(conn, task_id)
 
     def done(self, task_id: str) -> None:
         c = self.counters
         with self.engine.begin() as conn:
             gone = conn.execute(self.tasks.delete().where(self.tasks.c.id == task_id)).rowcount
             conn.execute(c.update().where(c.c.name == "done").values(value=c.c.value + gone))
+            self._drop_lease(conn, task_id)
 
     def bury(self, task_id: str, name: str, payload: Any, error: str, attempts: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(self.tasks.delete().where(self.tasks.c.id == task_id))
+            self._drop_lease(conn, task_id)
             conn.execute(
                 self.dead.insert().values(
                     task_id=task_id,
@@ -191,6 +279,21 @@ class RedisState:
         self.keys: ClaimStore = RedisClaims(url, prefix=f"{prefix}keys:", purpose=PURPOSE)
         self._tasks, self._dead = f"{prefix}tasks", f"{prefix}dead"
         self._done, self._seq = f"{prefix}done", f"{prefix}dead_seq"
+        self._renew = self.r.register_script(_RENEW)
+        self._release = self.r.register_script(_RELEASE)
+
+    def _lease(self, task_id: str) -> str:
+        return f"{self.prefix}lease:{task_id}"
+
+    def lease(self, task_id: str, holder: str, ttl: float) -> bool:
+        return bool(self.r.set(self._lease(task_id), holder, nx=True, px=_ms(ttl)))
+
+    def renew(self, leases: dict[str, str], ttl: float) -> None:
+        for task_id, holder in leases.items():
+            self._renew(keys=[self._lease(task_id)], args=[holder, _ms(ttl)])
+
+    def release(self, task_id: str, holder: str) -> None:
+        self._release(keys=[self._lease(task_id)], args=[holder])
 
     def enqueued(self, task_id: str, name: str) -> None:
         self.r.hset(self._tasks, task_id, json.dumps({"state": "pending", "starts": 0}))
@@ -198,26 +301,31 @@ class RedisState:
     def forget(self, task_id: str) -> None:
         self.r.hdel(self._tasks, task_id)
 
-    def started(self, task_id: str) -> int | None:
-        # Only the worker that holds the message updates its record, so read-modify-write
+    def started(self, task_id: str, attempt: int) -> int | None:
+        # Only the worker holding the task's lease updates its record, so read-modify-write
         # is safe here.
         raw = self.r.hget(self._tasks, task_id)
-        if raw is None:
+        record = None if raw is None else json.loads(raw)
+        if record is None or int(record.get("failures", 0)) > attempt:
             return None
-        record = json.loads(raw)
-        record["state"], record["starts"] = "running", int(record["starts"]) + 1
+        starts = int(record["starts"]) + 1
+        record.update(state="running", starts=starts, failures=attempt)
         self.r.hset(self._tasks, task_id, json.dumps(record))
-        return int(record["starts"])
+        return starts
 
     def waiting(self, task_id: str) -> None:
         raw = self.r.hget(self._tasks, task_id)
         if raw is not None:
-            self.r.hset(self._tasks, task_id, json.dumps({**json.loads(raw), "state": "pending"}))
+            record = json.loads(raw)
+            record.update(state="pending", failures=int(record.get("failures", 0)) + 1)
+            self.r.hset(self._tasks, task_id, json.dumps(record))
+        self.r.delete(self._lease(task_id))
 
     def done(self, task_id: str) -> None:
         pipe = self.r.pipeline()
         pipe.hdel(self._tasks, task_id)
         pipe.incr(self._done)
+        pipe.delete(self._lease(task_id))
         pipe.execute()
 
     def bury(self, task_id: str, name: str, payload: Any, error: str, attempts: int) -> None:
@@ -234,6 +342,7 @@ class RedisState:
         pipe = self.r.pipeline()
         pipe.hset(self._dead, str(number), json.dumps(letter))
         pipe.hdel(self._tasks, task_id)
+        pipe.delete(self._lease(task_id))
         pipe.execute()
 
     def stats(self) -> dict[str, int]:
