@@ -14,6 +14,7 @@ PAGES = [
     "/console/conflicts",
     "/console/queue",
     "/console/events",
+    "/console/properties",
 ]
 
 

@@ -100,10 +100,18 @@ class Console:
     # -- routes ----------------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
-        from . import conflicts, events_pages, login, overview, queue_pages, sync_pages
+        from . import (
+            conflicts,
+            events_pages,
+            login,
+            overview,
+            properties,
+            queue_pages,
+            sync_pages,
+        )
 
         found: list[BaseRoute] = [*login.routes(self)]
-        for module in (overview, sync_pages, conflicts, queue_pages, events_pages):
+        for module in (overview, sync_pages, conflicts, queue_pages, events_pages, properties):
             for path, view, methods, back in module.PAGES:
                 found.append(Route(path, endpoint(self, view, back=back), methods=methods))
         found.append(Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .._redact import MASK, redact
 
 
 def when(value: Any) -> str:
@@ -13,3 +16,17 @@ def when(value: Any) -> str:
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
     return str(value).replace("T", " ").removesuffix("Z")[:19]
+
+
+def masked(text: str) -> str:
+    """A URL (or path) with its password shown as ``***``, and known secrets masked."""
+    if "://" in text:
+        try:
+            parts = urlsplit(text)
+            if parts.password:
+                user = parts.username or ""
+                host = parts.netloc.rpartition("@")[2]
+                text = urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
+        except ValueError:
+            return MASK  # a URL too malformed to mask piece by piece
+    return redact(text)

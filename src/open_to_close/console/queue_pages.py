@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from .._redact import redact
 from ..queue.base import DeadLetterNotFoundError
+from .fmt import masked
 from .web import BadInput, Ctx
 
 MAX_BULK = 1000  # dead letters one bulk action takes
@@ -44,7 +45,7 @@ def queue_page(ctx: Ctx) -> Response:
         stats=queue.stats(),
         letters=letters,
         pager=pager,
-        queue_url=redact(queue.url),
+        queue_url=masked(queue.url),
     )
 
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from .._redact import redact
 from . import sync_data
+from .fmt import masked
 from .web import BadInput, Ctx
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def sync_page(ctx: Ctx) -> Response:
         jobs.append(
             {
                 "job": configured,
-                "source": redact(configured.source),
+                "source": masked(configured.source),
                 "last": last[0] if last else None,
             }
         )

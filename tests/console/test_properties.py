@@ -1,0 +1,102 @@
+"""The properties page: search what the integration knows, one property's flat view, its
+raw field_values and links; hostile text stays text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from open_to_close import OpenToCloseAPI
+from open_to_close.sync import SyncState
+
+from .conftest import Rig
+from .test_events import HANDLERS, created, deliver
+
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+
+
+def _ids(html: str) -> list[str]:
+    return re.findall(r'data-testid="property" data-property-id="([^"]+)"', html)
+
+
+def test_search_and_a_propertys_page(make_rig: Callable[..., Rig], client: OpenToCloseAPI) -> None:
+    job = {"name": "crm", "direction": "push", "source": "listings.csv", "every": "1h"}
+    rig = make_rig(webhooks=HANDLERS, sync={"jobs": [job]})
+    rig.login()
+    pid = client.properties.create_property(
+        {"address": "77 Sunset Blvd", "city": "Los Angeles", "status": "active"}
+    )["id"]
+    other = client.properties.create_property({"address": "3 Elm St"})["id"]
+    assert deliver(rig, created("77 Sunset Blvd", pid=pid)).status_code == 202
+    assert deliver(rig, created("3 Elm St", pid=other)).status_code == 202
+    found = rig.get("/console/properties", q="sunset").text
+    assert _ids(found) == [str(pid)]
+    assert _ids(rig.get("/console/properties", q=str(other)).text) == [str(other)]
+    assert set(_ids(rig.get("/console/properties").text)) == {str(pid), str(other)}
+    state = SyncState(rig.components.config.state.url)
+    state.save_link("crm", "crm-991", str(pid))
+    state.close()
+    page = rig.get(f"/console/properties/{pid}").text
+    flat = page.split('data-testid="flat-view"')[1].split("</div>")[0]
+    assert "77 Sunset Blvd" in flat and "Los Angeles" in flat and "field_values" not in flat
+    raw = page.split('data-testid="raw-field-values">')[1].split("</pre>")[0]
+    assert "property_address" in raw and "77 Sunset Blvd" in raw
+    links = page.split('data-testid="links"')[1].split("</div>")[0]
+    assert "crm-991" in links and "crm" in links
+    assert "property.created" in page  # its recent events
+
+
+def test_sync_links_are_known_properties(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig()
+    rig.login()
+    state = SyncState(rig.components.config.state.url)
+    state.save_link("crm", "crm-1", "555")
+    state.close()
+    page = rig.get("/console/properties").text
+    assert _ids(page) == ["555"]
+    assert re.search(r'data-property-id="555".*?class="source">sync<', page, re.S)
+
+
+def test_hostile_text_is_rendered_as_text(
+    make_rig: Callable[..., Rig], client: OpenToCloseAPI
+) -> None:
+    rig = make_rig(webhooks=HANDLERS)
+    rig.login()
+    pid = client.properties.create_property({"address": XSS})["id"]
+    event = created(XSS, pid=pid)
+    event["note"] = XSS
+    deliver(rig, event)
+    pages = [
+        rig.get("/console/properties").text,
+        rig.get("/console/properties", q="script").text,
+        rig.get(f"/console/properties/{pid}").text,
+        rig.get("/console/events").text,
+    ]
+    seq = re.findall(r'data-event-id="(\d+)"', pages[-1])[0]
+    pages.append(rig.get(f"/console/events/{seq}").text)
+    for html in pages:
+        assert "<script>window.__xss" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in pages[0]
+    assert "&lt;script&gt;" in pages[2] and "&lt;script&gt;" in pages[4]
+
+
+def test_unknown_ids_paging_and_bad_input(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig(console={"page_size": 5})
+    rig.login()
+    journal = rig.components.journal
+    for n in range(12):
+        journal.remember_property({"id": 1000 + n, "address": f"{n} Pine St"}, "webhook")
+    seen: list[str] = []
+    page = rig.get("/console/properties").text
+    while True:
+        seen += _ids(page)
+        link = re.search(r'data-testid="next-page" href="([^"]+)"', page)
+        if not link:
+            break
+        page = rig.get(link.group(1).replace("&amp;", "&")).text
+    assert sorted(seen) == [str(1000 + n) for n in range(12)]
+    missing = rig.get("/console/properties/424242")
+    assert missing.status_code == 200 and 'data-testid="property-problem"' in missing.text
+    assert rig.get("/console/properties", q="x" * 300).status_code == 400
+    assert rig.get("/console/properties", page="zero").status_code == 400
+    assert rig.get("/console/properties", page="0").status_code == 400
