@@ -209,6 +209,17 @@ class Browser:
         ]
         assert not errors, f"{path} logged errors in the browser: {errors}"
 
+    def check_inert(self, *visible: str) -> None:
+        """Nothing hostile ran or became markup here; ``visible`` strings show as text."""
+        assert self.js("return typeof window.__xss") == "undefined", f"script ran on {self.path}"
+        live = self.js("return document.querySelectorAll('[onerror],[onload],svg img').length")
+        assert live == 0, f"hostile markup became elements on {self.path}"
+        scripts = self.js("return [...document.scripts].map(s => s.getAttribute('src'))")
+        assert all(src and src.startswith("/console/static/") for src in scripts), scripts
+        text = self.js("return document.body.innerText")
+        for snippet in visible:
+            assert snippet in text, f"{snippet!r} is not shown as text on {self.path}"
+
     # -- on failure ---------------------------------------------------------------------------
 
     def save_artifacts(self, stem: Path) -> None:

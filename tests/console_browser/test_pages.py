@@ -16,10 +16,12 @@ from tests.service._helpers import wait_until
 from ._browser import PAGES, Browser
 from ._service import API_KEY, TOKEN, Console, job_toml, start_console
 
+HOSTILE = "<img src=x onerror=window.__xss=5>"
 LISTINGS = (
     "id,street_address,city,state,postal_code,price,bed_count,bath_count,sqft,type,status\n"
     "MLS-1,1 Good St,Denver,CO,80203,500000,2,1,1000,single_family,for_sale\n"
     "MLS-2,2 Bad St,Denver,CO,80203,call us,2,1,1000,single_family,for_sale\n"
+    f"MLS-3,3 Odd St,Denver,CO,80203,{HOSTILE},2,1,1000,single_family,for_sale\n"
 )
 
 
@@ -75,10 +77,16 @@ def test_a_failed_sync_row_shows_its_reason(browser: Browser) -> None:
     assert "partial" in run.find_element("css selector", ".outcome").text.lower()
     page.driver.get(run.find_element("css selector", "a").get_attribute("href"))
     assert re.fullmatch(r"/console/sync/runs/\d+", page.path), page.path
-    (failed,) = page.all('tr[data-testid="failed-row"]')
-    assert failed.find_element("css selector", ".source-id").text.strip() == "MLS-2"
-    reason = failed.find_element("css selector", ".reason").text
-    assert "price" in reason and "call us" in reason, reason
+    failed = {
+        row.find_element("css selector", ".source-id").text.strip(): row.find_element(
+            "css selector", ".reason"
+        ).text
+        for row in page.all('tr[data-testid="failed-row"]')
+    }
+    assert set(failed) == {"MLS-2", "MLS-3"}
+    assert "price" in failed["MLS-2"] and "call us" in failed["MLS-2"], failed
+    assert HOSTILE in failed["MLS-3"]  # the source's text, shown as text
+    page.check_inert(HOSTILE)
 
 
 def test_run_now_runs_the_job(browser: Browser) -> None:

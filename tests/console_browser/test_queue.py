@@ -117,5 +117,11 @@ def test_a_retry_of_a_dead_letter_already_gone_is_a_message(
     page.wait_for('nav[data-testid="nav"]')
 
 
-def test_the_queue_page_fits_a_phone(browser: Browser) -> None:
-    browser.signed_in(TOKEN).check_layout("/console/queue", '[data-testid="count-dead"]')
+def test_the_queue_page_fits_a_phone(browser: Browser, console: Console, tmp_path: Path) -> None:
+    queue = connect(console.queue_url)
+    try:
+        queue.enqueue(FLAKY, {"flag": str(tmp_path / "never"), "note": "x" * 300})
+        wait_until(lambda: queue.stats()["dead"] == 1, 30, "a dead letter to show")
+    finally:
+        queue.close()
+    browser.signed_in(TOKEN).check_layout("/console/queue", 'tr[data-testid="dead-letter"]')
