@@ -114,3 +114,36 @@ def rig(make_rig: Callable[..., Rig]) -> Rig:
     made = make_rig()
     assert made.login().status_code == 303
     return made
+
+
+def walk(rig: Rig, path: str, row: str, direction: str = "next-page") -> list[list[str]]:
+    """Follow a list's pager from ``path``: the ids (``row``: a regex with one group) of
+    each page, forward with ``next-page`` (or back with ``prev-page``)."""
+    pages: list[list[str]] = []
+    url: str | None = path
+    while url is not None:
+        html = rig.get(url).text
+        pages.append(re.findall(row, html))
+        link = re.search(rf'data-testid="{direction}" href="([^"]+)"', html)
+        url = link.group(1).replace("&amp;", "&") if link else None
+    return pages
+
+
+def last_url(rig: Rig, path: str) -> str:
+    """The URL of a list's last page."""
+    url = path
+    while True:
+        link = re.search(r'data-testid="next-page" href="([^"]+)"', rig.get(url).text)
+        if not link:
+            return url
+        url = link.group(1).replace("&amp;", "&")
+
+
+def check_paging(rig: Rig, path: str, row: str, total: int) -> list[str]:
+    """Forward through every page, then back with "previous": the same pages, each id once."""
+    forward = walk(rig, path, row)
+    ids = [i for page in forward for i in page]
+    assert len(ids) == total and len(set(ids)) == total
+    back = walk(rig, last_url(rig, path), row, "prev-page")
+    assert back == forward[::-1], (forward, back)
+    return ids

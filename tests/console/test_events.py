@@ -16,7 +16,7 @@ import httpx2
 from open_to_close import OpenToCloseAPI
 
 from . import hooks
-from .conftest import WEBHOOK_SECRET, Rig
+from .conftest import WEBHOOK_SECRET, Rig, check_paging
 
 HANDLERS = {"handlers": {"property.created": ["tests.console.hooks:record"]}}
 
@@ -130,15 +130,8 @@ def test_events_are_paged_and_bad_filters_are_messages(make_rig: Callable[..., R
     rig.login()
     for n in range(11):
         assert deliver(rig, created(pid=n)).status_code == 202
-    seen: list[str] = []
-    page = rig.get("/console/events").text
-    while True:
-        seen += [seq for seq, _ in rows(page)]
-        link = re.search(r'data-testid="next-page" href="([^"]+)"', page)
-        if not link:
-            break
-        page = rig.get(link.group(1).replace("&amp;", "&")).text
-    assert len(seen) == 11 and seen == sorted(seen, key=int, reverse=True)
+    seen = check_paging(rig, "/console/events", r'data-event-id="(\d+)"', 11)
+    assert seen == sorted(seen, key=int, reverse=True)
     for params in ({"outcome": "exploded"}, {"before": "x"}):
         answer = rig.get("/console/events", **params)
         assert answer.status_code == 400 and 'data-kind="error"' in answer.text

@@ -4,12 +4,13 @@ raw field_values and links; hostile text stays text."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from open_to_close import OpenToCloseAPI
 from open_to_close.sync import SyncState
 
-from .conftest import Rig
+from .conftest import Rig, check_paging
 from .test_events import HANDLERS, created, deliver
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
@@ -86,17 +87,43 @@ def test_unknown_ids_paging_and_bad_input(make_rig: Callable[..., Rig]) -> None:
     journal = rig.components.journal
     for n in range(12):
         journal.remember_property({"id": 1000 + n, "address": f"{n} Pine St"}, "webhook")
-    seen: list[str] = []
-    page = rig.get("/console/properties").text
-    while True:
-        seen += _ids(page)
-        link = re.search(r'data-testid="next-page" href="([^"]+)"', page)
-        if not link:
-            break
-        page = rig.get(link.group(1).replace("&amp;", "&")).text
+    seen = check_paging(rig, "/console/properties", r'data-property-id="([^"]+)"', 12)
     assert sorted(seen) == [str(1000 + n) for n in range(12)]
     missing = rig.get("/console/properties/424242")
     assert missing.status_code == 200 and 'data-testid="property-problem"' in missing.text
     assert rig.get("/console/properties", q="x" * 300).status_code == 400
     assert rig.get("/console/properties", page="zero").status_code == 400
     assert rig.get("/console/properties", page="0").status_code == 400
+
+
+def test_read_all_fills_the_index_with_addresses(
+    make_rig: Callable[..., Rig], client: OpenToCloseAPI
+) -> None:
+    rig = make_rig()
+    rig.login()
+    pid = client.properties.create_property({"address": "12 Good St", "city": "Reno"})["id"]
+    state = SyncState(rig.components.config.state.url)
+    state.save_link("crm", "crm-7", str(pid))  # a push link: the id, no address
+    state.close()
+    assert _ids(rig.get("/console/properties").text) == [str(pid)]
+    assert _ids(rig.get("/console/properties", q="Good St").text) == []
+    answer = rig.post("/console/properties/refresh", page="/console/properties")
+    assert answer.status_code == 303
+    deadline = time.monotonic() + 30
+    while _ids(rig.get("/console/properties", q="Good St").text) != [str(pid)]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_two_way_links_and_feed_snapshots_bring_their_addresses(
+    make_rig: Callable[..., Rig], client: OpenToCloseAPI
+) -> None:
+    rig = make_rig(events={"source": "poll"})
+    rig.login()
+    pid = client.properties.create_property({"address": "5 Feed Ln"})["id"]
+    rig.components.change_feed.poll_once()  # a silent first poll: snapshots, no events
+    state = SyncState(rig.components.config.state.url)
+    state.save_link("two", "crm-8", "9001", base={"address": "8 Base Ave", "city": "Provo"})
+    state.close()
+    assert _ids(rig.get("/console/properties", q="Base Ave").text) == ["9001"]
+    assert _ids(rig.get("/console/properties", q="Feed Ln").text) == [str(pid)]

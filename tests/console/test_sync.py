@@ -12,7 +12,7 @@ from pathlib import Path
 from open_to_close.sync import SyncState
 
 from ..sync._data import listing
-from .conftest import Rig
+from .conftest import Rig, check_paging
 
 
 def _csv(path: Path) -> Path:
@@ -77,14 +77,7 @@ def test_runs_are_paged_and_bad_input_is_a_message(make_rig: Callable[..., Rig])
         run = state.start_run(f"job{n % 2}", "push")
         state.finish_run(run, "ok", {"processed": n, "created": n})
     state.close()
-    seen: list[str] = []
-    page = rig.get("/console/sync").text
-    while True:
-        seen += re.findall(r'data-testid="run" data-run-id="(\d+)"', page)
-        link = re.search(r'data-testid="next-page" href="([^"]+)"', page)
-        if not link:
-            break
-        page = rig.get(link.group(1).replace("&amp;", "&")).text
+    seen = check_paging(rig, "/console/sync", r'data-testid="run" data-run-id="(\d+)"', 12)
     assert seen == [str(n) for n in range(12, 0, -1)]
     answer = rig.post("/console/sync/nope/run", page="/console/sync")
     assert answer.status_code == 400 and "no sync job named" in answer.text

@@ -8,7 +8,7 @@ import json
 from starlette.responses import Response
 
 from .._redact import redact
-from .journal import EventJournal
+from .journal import Entry, EventJournal
 from .taps import replay as replay_event
 from .web import BadInput, Ctx
 
@@ -21,24 +21,17 @@ def _journal(ctx: Ctx) -> EventJournal | None:
 
 def events_page(ctx: Ctx) -> Response:
     journal = _journal(ctx)
-    before_text = ctx.query("before")
-    before = ctx.whole(before_text, "before") if before_text else None
     outcome = ctx.query("outcome") or None
     if outcome is not None and outcome not in OUTCOMES:
         raise BadInput(f"outcome must be one of {', '.join(OUTCOMES)} (got {outcome[:40]!r})")
     property_id = ctx.query("property").strip()[:100] or None
-    size = ctx.console.page_size
-    entries = (
-        journal.page(size + 1, before, property_id=property_id, outcome=outcome)
-        if journal is not None
-        else []
-    )
-    more = len(entries) > size
-    entries = entries[:size]
-    pager = {
-        "prev": ctx.link(before=None) if before is not None else None,
-        "next": ctx.link(before=entries[-1].seq) if more and entries else None,
-    }
+
+    def fetch(limit: int, before: int | None, after: int | None) -> list[Entry]:
+        if journal is None:
+            return []
+        return journal.page(limit, before, after, property_id=property_id, outcome=outcome)
+
+    entries, pager = ctx.cursor_page(fetch, lambda e: e.seq)
     return ctx.render(
         "events.html",
         entries=entries,

@@ -126,6 +126,18 @@ def _text(value: Any, width: int) -> str | None:
     return None if value is None or value == "" else str(value)[:width]
 
 
+def index_row(record: dict[str, Any], property_id: Any, source: str, now: float) -> dict[str, Any]:
+    """A property's row in the index, from its flat view."""
+    return {
+        "property_id": str(property_id)[:100],
+        "address": _text(record.get("address"), 500),
+        "city": _text(record.get("city"), 200),
+        "status": _text(record.get("status"), 200),
+        "seen_at": now,
+        "source": source,
+    }
+
+
 class EventJournal:
     """The journal in the service's state database (SQLite or PostgreSQL)."""
 
@@ -176,22 +188,19 @@ class EventJournal:
         return seq
 
     def _remember(self, conn: Any, record: dict[str, Any], source: str, now: float) -> None:
-        conn.execute(
-            self._save_property,
-            {
-                "property_id": str(record["id"])[:100],
-                "address": _text(record.get("address"), 500),
-                "city": _text(record.get("city"), 200),
-                "status": _text(record.get("status"), 200),
-                "seen_at": now,
-                "source": source,
-            },
-        )
+        conn.execute(self._save_property, index_row(record, record["id"], source, now))
 
     def remember_property(self, record: dict[str, Any], source: str) -> None:
         """Keep a property's flat view in the index (the Properties page read it)."""
         with self.engine.begin() as conn:
             self._remember(conn, record, source, time.time())
+
+    def remember_properties(self, rows: list[dict[str, Any]]) -> None:
+        """Upsert index rows (``property_id``, ``address``, ``city``, ``status``,
+        ``seen_at``, ``source``) in one transaction."""
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(self._save_property, rows)
 
     def forget(self, seq: int) -> None:
         """Drop a row written for an event that was not taken after all (a duplicate)."""
@@ -243,21 +252,26 @@ class EventJournal:
         self,
         limit: int,
         before: int | None = None,
+        after: int | None = None,
         *,
         property_id: str | None = None,
         outcome: str | None = None,
     ) -> list[Entry]:
-        """Newest first, ``limit`` rows older than the seq ``before``."""
+        """Newest first: ``limit`` rows older than the seq ``before``, or the ``limit``
+        rows just newer than ``after``."""
         c = events.c
         query = select(*SUMMARY).order_by(c.seq.desc()).limit(limit)
         if before is not None:
             query = query.where(c.seq < before)
+        if after is not None:
+            query = select(*SUMMARY).where(c.seq > after).order_by(c.seq).limit(limit)
         if property_id is not None:
             query = query.where(c.property_id == property_id)
         if outcome is not None:
             query = query.where(c.outcome == outcome)
         with self.engine.connect() as conn:
-            return [Entry(**row._mapping) for row in conn.execute(query)]
+            found = [Entry(**row._mapping) for row in conn.execute(query)]
+        return found[::-1] if after is not None else found
 
     def entry(self, seq: int) -> tuple[Entry, dict[str, Any]] | None:
         with self.engine.connect() as conn:

@@ -2,30 +2,38 @@
 property's flat view, raw ``field_values`` and what it is linked to.
 
 "Known" means seen by the service: in an event it took (the journal keeps an index of
-id, address, city and status), or linked by a sync job (imported into that index at most
-once a minute). A property's page reads it fresh through the service's cached client.
+id, address, city and status), linked by a sync job or seen by the change feed (imported
+into that index at most once a minute), or read by "read all from Open To Close". A
+property's page reads it through the service's cached client.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, inspect, or_, select, text
 from starlette.responses import Response
 
 from .._redact import redact
 from ..exceptions import NotFoundError, OpenToCloseAPIError
+from .journal import index_row
 from .journal import properties as index
 from .web import BadInput, Ctx
+
+log = logging.getLogger(__name__)
 
 IMPORT_EVERY = 60.0  # seconds between two imports of sync links into the index
 _MAX_QUERY = 200
 
 
-def _import_links(ctx: Ctx) -> None:
-    """Add the Open To Close ids sync jobs linked that the index lacks (no address yet)."""
+def _import_known(ctx: Ctx) -> None:
+    """Add what sync jobs linked and the change feed saw that the index lacks: two-way
+    links and feed snapshots carry the flat view (address, city, status); a push link
+    only the id, until its page is opened or the index is read again from the API."""
     console = ctx.console
     journal = console.journal
     if journal is None:
@@ -38,17 +46,62 @@ def _import_links(ctx: Ctx) -> None:
     links = console.sync_state.tables.links
     known = select(index.c.property_id)
     new = (
-        select(links.c.otc_id, func.min(links.c.updated_at).label("t"))
+        select(links.c.otc_id, func.max(links.c.base).label("base"))
         .where(links.c.otc_id.is_not(None), links.c.otc_id.not_in(known))
         .group_by(links.c.otc_id)
     )
+    feed = text(
+        "SELECT record_id, view FROM otc_feed_snapshots WHERE resource = 'properties' "
+        "AND record_id NOT IN (SELECT property_id FROM otc_console_properties)"
+    )
+    now = time.time()
     with journal.engine.begin() as conn:
-        rows = [
-            {"property_id": r.otc_id, "seen_at": time.time(), "source": "sync"}
+        rows = {
+            r.otc_id: index_row(json.loads(r.base or "{}"), r.otc_id, "sync", now)
             for r in conn.execute(new)
-        ]
+        }
+        if inspect(conn).has_table("otc_feed_snapshots"):  # a change feed ran here
+            for r in conn.execute(feed):
+                rows[r.record_id] = index_row(json.loads(r.view), r.record_id, "feed", now)
         if rows:
-            conn.execute(insert(index), rows)
+            conn.execute(insert(index), list(rows.values()))
+
+
+def _refresh(console: Any) -> None:
+    """Read every property through the service's client into the index (a page at a
+    time: ceil(N/50) requests on the live API)."""
+    journal = console.journal
+    batch: list[dict[str, Any]] = []
+    try:
+        for record in console.components.client.properties.iter_properties():
+            batch.append(index_row(record, record["id"], "api", time.time()))
+            if len(batch) >= 50:
+                journal.remember_properties(batch)
+                batch = []
+        journal.remember_properties(batch)
+    except Exception as exc:
+        log.warning("console: reading the properties failed: %s", redact(str(exc)))
+
+
+def refresh(ctx: Ctx) -> Response:
+    console = ctx.console
+    if console.journal is None:
+        raise BadInput("the event journal is off, so there is no index to fill")
+    with console.lock:
+        current = console.sync_threads.get("(properties)")
+        if current is not None and current.is_alive():
+            raise BadInput("the properties are being read already")
+        thread = threading.Thread(
+            target=_refresh, args=(console,), daemon=True, name="otc-console-properties"
+        )
+        console.sync_threads["(properties)"] = thread
+        thread.start()
+    return ctx.redirect(
+        "/console/properties",
+        "ok",
+        "Reading every property from Open To Close (one request per 50); the list fills "
+        "as the pages arrive.",
+    )
 
 
 def properties_page(ctx: Ctx) -> Response:
@@ -60,7 +113,7 @@ def properties_page(ctx: Ctx) -> Response:
     size = ctx.console.page_size
     found: list[Any] = []
     if journal is not None:
-        _import_links(ctx)
+        _import_known(ctx)
         query = select(index).order_by(index.c.seen_at.desc(), index.c.property_id)
         if q:
             like = f"%{q}%"
@@ -138,5 +191,6 @@ def property_page(ctx: Ctx) -> Response:
 
 PAGES = [
     ("/properties", properties_page, ["GET"], None),
+    ("/properties/refresh", refresh, ["POST"], properties_page),
     ("/properties/{id}", property_page, ["GET"], None),
 ]

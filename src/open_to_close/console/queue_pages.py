@@ -27,19 +27,16 @@ def _preview(payload: Any) -> str:
 
 def queue_page(ctx: Ctx) -> Response:
     queue = ctx.console.components.queue
-    before = ctx.query("before") or None
-    if before is not None:
-        ctx.whole(before, "before")
-    size = ctx.console.page_size
-    letters = queue.dead_letter_page(size + 1, before)
-    more = len(letters) > size
-    letters = letters[:size]
+    letters, pager = ctx.cursor_page(
+        lambda limit, before, after: queue.dead_letter_page(
+            limit,
+            None if before is None else str(before),
+            None if after is None else str(after),
+        ),
+        lambda d: d["id"],
+    )
     for letter in letters:
         letter["preview"] = _preview(letter.get("payload"))
-    pager = {
-        "prev": ctx.link(before=None) if before is not None else None,
-        "next": ctx.link(before=letters[-1]["id"]) if more and letters else None,
-    }
     return ctx.render(
         "queue.html",
         stats=queue.stats(),

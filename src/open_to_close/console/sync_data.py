@@ -62,10 +62,12 @@ def runs(
     *,
     job: str | None = None,
     before: int | None = None,
+    after: int | None = None,
     statuses: tuple[str, ...] = (),
 ) -> list[RunRecord]:
-    """Runs newest first: ``limit`` of them with an id below ``before``."""
-    return state.history(job, limit, before=before, statuses=statuses)
+    """Runs newest first: ``limit`` of them with an id below ``before`` (or just above
+    ``after``)."""
+    return state.history(job, limit, before=before, after=after, statuses=statuses)
 
 
 def run(state: SyncState, run_id: int) -> RunRecord | None:

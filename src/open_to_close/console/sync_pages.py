@@ -35,12 +35,12 @@ def sync_page(ctx: Ctx) -> Response:
     job = ctx.query("job") or None
     if job is not None:
         _job(ctx, job)
-    before_text = ctx.query("before")
-    before = ctx.whole(before_text, "before") if before_text else None
-    size = ctx.console.page_size
-    runs = sync_data.runs(state, size + 1, job=job, before=before)
-    more = len(runs) > size
-    runs = runs[:size]
+    runs, pager = ctx.cursor_page(
+        lambda limit, before, after: sync_data.runs(
+            state, limit, job=job, before=before, after=after
+        ),
+        lambda r: r.id,
+    )
     jobs = []
     for configured in ctx.console.config.sync.jobs:
         last = sync_data.runs(state, 1, job=configured.name)
@@ -51,10 +51,6 @@ def sync_page(ctx: Ctx) -> Response:
                 "last": last[0] if last else None,
             }
         )
-    pager = {
-        "prev": ctx.link(before=None) if before is not None else None,
-        "next": ctx.link(before=runs[-1].id) if more and runs else None,
-    }
     return ctx.render(
         "sync.html",
         jobs=jobs,

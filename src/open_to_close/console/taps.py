@@ -76,8 +76,10 @@ class JournalingQueue(TaskQueue):
     def dead_letters(self, limit: int | None = None) -> list[dict[str, Any]]:
         return self.inner.dead_letters(limit)
 
-    def dead_letter_page(self, limit: int, before: str | None = None) -> list[dict[str, Any]]:
-        return self.inner.dead_letter_page(limit, before)
+    def dead_letter_page(
+        self, limit: int, before: str | None = None, after: str | None = None
+    ) -> list[dict[str, Any]]:
+        return self.inner.dead_letter_page(limit, before, after)
 
     def retry_dead_letter(self, dead_letter_id: str | int) -> str:
         return self.inner.retry_dead_letter(dead_letter_id)

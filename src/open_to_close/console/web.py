@@ -100,6 +100,35 @@ class Ctx:
             self.session.flash(kind, text)
         return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
 
+    def cursor_page(
+        self, fetch: Callable[[int, Any, Any], list[Any]], key: Callable[[Any], Any]
+    ) -> tuple[list[Any], dict[str, str | None]]:
+        """A page of a list kept newest first, and its pager links: ``?before=<key>``
+        (older) and ``?after=<key>`` (newer). ``fetch(limit, before, after)`` answers
+        newest first: ``limit`` rows below ``before``, or the ``limit`` just above
+        ``after``."""
+        before_text, after_text = self.query("before"), self.query("after")
+        before = self.whole(before_text, "before") if before_text else None
+        after = self.whole(after_text, "after", low=0) if after_text else None
+        size = self.console.page_size
+        if after is not None:
+            rows = fetch(size + 1, None, after)
+            newer = len(rows) > size
+            rows = rows[-size:]
+            return rows, {
+                "prev": self.link(after=key(rows[0]), before=None) if newer and rows else None,
+                "next": self.link(before=key(rows[-1]), after=None) if rows else None,
+            }
+        rows = fetch(size + 1, before, None)
+        more = len(rows) > size
+        rows = rows[:size]
+        return rows, {
+            "prev": self.link(after=key(rows[0]), before=None)
+            if before is not None and rows
+            else None,
+            "next": self.link(before=key(rows[-1]), after=None) if more and rows else None,
+        }
+
     def link(self, **params: Any) -> str:
         """This page's URL with ``params`` replaced (None drops one)."""
         query = dict(self.request.query_params)

@@ -174,11 +174,16 @@ class TaskQueue(ABC):
     def discard_dead_letter(self, dead_letter_id: str | int) -> None:
         """Forget a dead letter."""
 
-    def dead_letter_page(self, limit: int, before: str | None = None) -> list[dict[str, Any]]:
-        """Dead letters newest first: ``limit`` of them with an id below ``before`` (a
-        page of the console). This default reads every letter; a backend with an index
-        on the id answers from it."""
+    def dead_letter_page(
+        self, limit: int, before: str | None = None, after: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Dead letters newest first (a page of the console): ``limit`` of them with an id
+        below ``before``, or the ``limit`` just above ``after``. This default reads every
+        letter; a backend with an index on the id answers from it."""
         letters = sorted(self.dead_letters(), key=lambda d: int(d["id"]), reverse=True)
+        if after is not None:
+            above = [d for d in letters if int(d["id"]) > int(after)]
+            return above[-limit:]
         if before is not None:
             letters = [d for d in letters if int(d["id"]) < int(before)]
         return letters[:limit]

@@ -363,10 +363,18 @@ class SQLiteQueue(TaskQueue):
         ).fetchall()
         return self._letters(rows)
 
-    def dead_letter_page(self, limit: int, before: str | None = None) -> list[dict[str, Any]]:
+    def dead_letter_page(
+        self, limit: int, before: str | None = None, after: str | None = None
+    ) -> list[dict[str, Any]]:
+        columns = "SELECT id, task_id, name, payload, error, attempts, failed_at"
+        if after is not None:
+            rows = self.conn.execute(
+                f"{columns} FROM otc_dead_letters WHERE id > ? ORDER BY id LIMIT ?",
+                (self._dead_id(after), limit),
+            ).fetchall()
+            return self._letters(rows[::-1])
         rows = self.conn.execute(
-            "SELECT id, task_id, name, payload, error, attempts, failed_at"
-            " FROM otc_dead_letters WHERE id < ? ORDER BY id DESC LIMIT ?",
+            f"{columns} FROM otc_dead_letters WHERE id < ? ORDER BY id DESC LIMIT ?",
             (self._dead_id(before) if before is not None else 2**62, limit),
         ).fetchall()
         return self._letters(rows)

@@ -116,12 +116,16 @@ class RunHistory:
         run_id: int | None = None,
         *,
         before: int | None = None,
+        after: int | None = None,
         statuses: Iterable[str] = (),
     ) -> list[RunRecord]:
         """The last ``limit`` runs (of ``job``), newest first; or the run ``run_id``.
-        ``before``: only runs with a smaller id (the next page); ``statuses``: only those."""
+        ``before``: only runs with a smaller id (the next page); ``after``: the ``limit``
+        runs just above that id (the page before); ``statuses``: only those."""
         t = self.tables.runs
         query = select(t).order_by(t.c.id.desc()).limit(limit)
+        if after is not None:
+            query = select(t).where(t.c.id > after).order_by(t.c.id).limit(limit)
         if job is not None:
             query = query.where(t.c.job == job)
         if run_id is not None:
@@ -131,19 +135,22 @@ class RunHistory:
         if statuses:
             query = query.where(t.c.status.in_(list(statuses)))
         with self.engine.connect() as conn:
-            return [
-                RunRecord(
-                    row.id,
-                    row.job,
-                    row.kind,
-                    row.status,
-                    row.started_at,
-                    row.finished_at,
-                    json.loads(row.counts or "{}"),
-                    row.error,
-                )
-                for row in conn.execute(query)
-            ]
+            rows = list(conn.execute(query))
+        if after is not None:
+            rows.reverse()
+        return [
+            RunRecord(
+                row.id,
+                row.job,
+                row.kind,
+                row.status,
+                row.started_at,
+                row.finished_at,
+                json.loads(row.counts or "{}"),
+                row.error,
+            )
+            for row in rows
+        ]
 
 
 def _text(value: Any) -> str | None:
