@@ -233,11 +233,13 @@ def push(
             )
             result = service.sync_properties(force=force)
         client.close()
-    title = "Push (dry run: nothing written)" if dry_run else "Push"
+    title = "Push (dry run)" if dry_run else "Push"  # short: a title wraps to the table
     names = ("processed", "created", "updated", "unchanged", "errors")
     rows = [(name, result[name]) for name in names]
     _summary(title, [*rows, ("requests to find records", result["scan_requests"])])
     _errors_table(result["failures"])
+    if dry_run:
+        _console().print("Dry run: nothing was written.")
     if result["errors"]:
         raise typer.Exit(1)
 

@@ -76,6 +76,22 @@ def conflicts_resolve(
     )
 
 
+def _when(started: str, finished: str | None) -> tuple[str, str]:
+    """When a run started, to the minute (UTC), and how long it took."""
+    from datetime import datetime
+
+    try:
+        start = datetime.fromisoformat(started)
+        end = datetime.fromisoformat(finished) if finished else None
+    except ValueError:
+        return started, finished or "-"
+    if end is None:
+        return f"{start:%Y-%m-%d %H:%M}", "-"
+    seconds = (end - start).total_seconds()
+    took = f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}m"
+    return f"{start:%Y-%m-%d %H:%M}", took
+
+
 def _count(name: str, value: Any) -> str:
     if isinstance(value, dict):  # two-way: one dict per direction
         shown = " ".join(f"{k[0]}{v}" for k, v in value.items() if v)
@@ -106,18 +122,19 @@ def history(
     if not runs:
         _console().print(f"No runs yet for job {job}." if job else "No runs yet.")
         return
-    table = RichTable(
-        "run", "job", "kind", "status", "started", "finished", "counts", title="Sync history"
-    )
+    table = RichTable(title="Sync history")
+    for column in ("run", "job", "kind", "status", "started (UTC)", "took"):
+        table.add_column(column, no_wrap=column != "job", overflow="fold")  # counts wrap
+    table.add_column("counts")
     for run in runs:
-        counts = ", ".join(_count(k, v) for k, v in run.counts.items())
+        nonzero = [(k, v) for k, v in run.counts.items() if v and k != "scan_requests"]
+        counts = ", ".join(_count(k, v) for k, v in nonzero) or "-"
         table.add_row(
             str(run.id),
             run.job,
             run.kind,
             run.status,
-            run.started_at,
-            run.finished_at or "-",
+            *_when(run.started_at, run.finished_at),
             counts,
         )
     _console().print(table)

@@ -53,7 +53,11 @@ class DemoContext:
 
     def step(self, title: str) -> None:
         self.console.print()
-        self.console.rule(f"[bold cyan]{title}", align="left")
+        if len(title) + 4 > self.console.width:  # a rule would cut it: the title, then the rule
+            self.console.print(f"[bold cyan]{title}")
+            self.console.rule(style="cyan")
+        else:
+            self.console.rule(f"[bold cyan]{title}", align="left")
 
     def close(self) -> None:
         if self._client is not None:

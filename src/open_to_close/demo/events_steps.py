@@ -108,7 +108,7 @@ def webhooks_to_workers(ctx: DemoContext) -> None:
             ctx.console.print(
                 f"dead letter #{letter['id']}: {letter['payload']['event_type']} after "
                 f"{letter['attempts']} attempts ({letter['error']}); "
-                "`otc queue dead-letters --retry ID` runs one again"
+                "'otc queue dead-letters --retry ID' runs one again"
             )
         ctx.results["webhooks delivered"] = sum(delivered.values())
         ctx.results["events handled by the worker"] = sum(handled.values())

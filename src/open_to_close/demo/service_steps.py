@@ -46,7 +46,7 @@ def _total(metrics: dict[Any, float], name: str, **labels: str) -> int:
 
 
 def run_the_service(ctx: DemoContext) -> None:
-    ctx.step("Service: `otc serve` on embedded defaults, driven through webhooks")
+    ctx.step("Service: otc serve on embedded defaults, driven through webhooks")
     sb = ctx.sandbox
     previous = os.environ.get(_SECRET_ENV)
     os.environ[_SECRET_ENV] = sb.webhook_secret or ""
