@@ -80,10 +80,15 @@ def job_toml(name: str, source: Path, direction: str = "push", strategy: str = "
 
 
 def config_toml(
-    home: Path, sandbox: SandboxServer, jobs: str = "", handlers: str = "", extra: str = ""
+    home: Path,
+    sandbox: SandboxServer,
+    jobs: str = "",
+    handlers: str = "",
+    extra: str = "",
+    api_url: str = "",
 ) -> str:
     return (
-        f'[api]\nbase_url = "{sandbox.base_url}"\n\n'
+        f'[api]\nbase_url = "{api_url or sandbox.base_url}"\n\n'
         f'[webhooks]\nsecret_env = "OTC_WEBHOOK_SECRET"\n\n'
         f"[webhooks.handlers]\n{handlers}\n"
         f'[queue]\nurl = "sqlite:///{home / "queue.db"}"\nconcurrency = 2\n\n'
@@ -113,13 +118,17 @@ def start_console(
     subscribe: bool = True,
     record_url: str = "sqlite://",
     extra: str = "",
+    api_url: str = "",
 ) -> Console:
     """``otc serve`` on a free port with the console's token set; waits until it serves.
 
     With ``subscribe`` the sandbox sends its webhooks to the service, as the guide's setup
-    does, so events reach the event journal."""
+    does, so events reach the event journal. ``api_url`` points the service elsewhere (a
+    closed port: the API is down)."""
     home.mkdir(parents=True, exist_ok=True)
-    config = write_config(home / "otc.toml", config_toml(home, sandbox, jobs, handlers, extra))
+    config = write_config(
+        home / "otc.toml", config_toml(home, sandbox, jobs, handlers, extra, api_url)
+    )
     process = start_service(config, roles, env(record_url), home)
     try:
         process.wait_started(timeout=40)

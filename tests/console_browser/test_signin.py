@@ -3,12 +3,28 @@ without its CSRF token is refused."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
+from open_to_close.sandbox import SandboxServer
+from tests.service._helpers import free_port
+
 from ._browser import PAGES, Browser
-from ._service import API_KEY, TOKEN, Console
+from ._service import API_KEY, TOKEN, Console, start_console
 
 PAGE_DATA = ('nav[data-testid="nav"]', '[data-testid^="health-"]', 'button[data-testid="logout"]')
+
+
+@pytest.fixture(scope="module")
+def console(console_home: Path, sandbox: SandboxServer) -> Iterator[Console]:
+    """A service whose Open To Close API is down (nothing listens there): the console still
+    signs people in, and its overview says which part is failing."""
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    running = start_console(console_home / "service", sandbox, api_url=down)
+    yield running
+    running.stop()
 
 
 @pytest.fixture
@@ -98,3 +114,12 @@ def test_a_post_without_its_csrf_token_is_refused(anonymous: Browser) -> None:
 
 def test_the_sign_in_form_fits_a_phone(anonymous: Browser) -> None:
     anonymous.check_layout("/console/login", ready='form[data-testid="login-form"]')
+
+
+def test_the_overview_names_the_part_that_is_down(anonymous: Browser) -> None:
+    page = anonymous.sign_in(TOKEN)
+    status = {
+        part: page.wait_for(f'[data-testid="health-{part}"]').get_attribute("data-status")
+        for part in ("api", "state", "queue", "cache")
+    }
+    assert status == {"api": "failing", "state": "ok", "queue": "ok", "cache": "ok"}
