@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from open_to_close.queue import connect
@@ -98,3 +99,55 @@ def test_a_lease_and_an_attempt_admit_one_run(store: str, tmp_path: Path) -> Non
             for key in state.r.scan_iter(f"{state.prefix}*"):  # type: ignore[attr-defined]
                 state.r.delete(key)  # type: ignore[attr-defined]
         state.close()
+
+
+@pytest.mark.defect(3)
+def test_no_202_before_rabbitmq_has_the_event(tmp_path: Path) -> None:
+    """The broker link goes quiet (what the receiver sends never arrives), then drops: the
+    delivery is answered 503, not 202, and the sender's retry is queued, not a duplicate."""
+    from open_to_close._serving import BackgroundServer
+    from open_to_close.webhooks import WebhookHandler, create_webhook_app
+
+    from ..cache._proxy import TcpProxy
+    from ..webhooks.conftest import SECRET, event, signed
+
+    proxy = TcpProxy(("127.0.0.1", 5672))
+    proxy.start()
+    url = f"amqp://guest:guest@127.0.0.1:{proxy.port}//?queue={unique()}"
+    queue = connect(f"{url}&state=sqlite:///{tmp_path / 'state.db'}")
+    assert isinstance(queue, CeleryQueue)
+    handled: list[str] = []
+    handler = WebhookHandler(SECRET, dedupe=f"sqlite:///{tmp_path / 'seen.db'}")
+    handler.on("property.created")(lambda data: handled.append(data["id"]))
+    first, lost = event(), event()
+    try:
+        with BackgroundServer(create_webhook_app(handler, queue=queue)) as server:
+
+            def deliver(data: dict[str, object]) -> httpx2.Response:
+                body, headers = signed(data)
+                return httpx2.post(
+                    f"{server.url}/webhook/otc", content=body, headers=headers, timeout=60
+                )
+
+            assert deliver(first).status_code == 202  # the link is up
+            proxy.swallow.set()  # ... and goes quiet
+            started = time.monotonic()
+            answer = deliver(lost)
+            took = time.monotonic() - started
+            proxy.stop()  # ... and drops
+            proxy.swallow.clear()
+            proxy.start()  # the broker is back
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["retry-after"] == "5" and took < 10, took
+            print(f"the unconfirmed enqueue was answered 503 in {took:.1f} s")
+            retried = deliver(lost)  # the sender's retry
+            assert retried.status_code == 202, retried.text
+        queue.worker().run(stop_when_idle=True)
+        assert sorted(handled) == sorted([first["id"], lost["id"]])
+        assert queue.stats() == {"pending": 0, "running": 0, "done": 2, "dead": 0}
+    finally:
+        proxy.swallow.clear()
+        purge(queue)
+        queue.close()
+        proxy.stop()
+        handler.close()

@@ -16,6 +16,12 @@ sends itself again ``DEFER`` seconds later (should the holder die, its lease exp
 the copy runs the task). On Redis a retry waits inside the worker, unacked, for its
 countdown, so a worker raises the broker's visibility timeout past the longest countdown
 its tasks can wait (:meth:`CeleryQueue.broker_visibility_timeout`).
+
+Nothing is taken for queued before the broker has it: on RabbitMQ every publish waits for
+the broker's confirm (publisher confirms), at most ``PUBLISH_TIMEOUT`` seconds, and is
+tried once more on a fresh connection; an enqueue that is not confirmed raises (the
+webhook receiver then answers 503 and forgets the event, so the sender's retry brings it
+again). Redis answers each publish itself.
 """
 
 from __future__ import annotations
@@ -44,6 +50,11 @@ RUN_TASK = "otc.run"
 LEASE = 10.0  # seconds a running task's lease lasts unless renewed (every third of it)
 DEFER = 5.0  # seconds before a copy of a running task checks again
 MARGIN = 5.0  # seconds (at least) of visibility timeout past the longest countdown
+PUBLISH_TIMEOUT = 2.5  # seconds a publish waits for RabbitMQ's confirm, and a connect
+_PUBLISH = {"confirm_timeout": PUBLISH_TIMEOUT}
+# One more try on a fresh connection (a pooled one may have died while idle), no more: an
+# enqueue (a webhook sender waits for it) ends within 3 * PUBLISH_TIMEOUT (+ 0.5 s).
+_PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 _KEY_LEASE = 10.0
 _WAKEUP = 0.2
 
@@ -101,7 +112,13 @@ class CeleryQueue(TaskQueue):
             task_reject_on_worker_lost=True,
             worker_prefetch_multiplier=1,
             task_default_queue=self.queue_name,
-            broker_transport_options={"visibility_timeout": visibility_timeout},
+            broker_transport_options=(
+                {"visibility_timeout": visibility_timeout}
+                if self.on_redis
+                else {"confirm_publish": True}
+            ),
+            task_publish_retry_policy=_PUBLISH_RETRY,
+            broker_connection_timeout=PUBLISH_TIMEOUT,
             broker_connection_retry_on_startup=True,
             worker_hijack_root_logger=False,
             worker_redirect_stdouts=False,
@@ -132,7 +149,9 @@ class CeleryQueue(TaskQueue):
         # The state first: a worker may start the task before apply_async returns.
         self.state.enqueued(task_id, name)
         try:
-            self._run.apply_async(args=(name, payload), task_id=task_id, queue=self.queue_name)
+            self._run.apply_async(
+                args=(name, payload), task_id=task_id, queue=self.queue_name, **_PUBLISH
+            )
         except BaseException:
             self.state.forget(task_id)
             raise
@@ -180,6 +199,7 @@ class CeleryQueue(TaskQueue):
                 queue=self.queue_name,
                 countdown=DEFER,
                 retries=attempt,
+                **_PUBLISH,
             )
             return
         self._leases.hold(task_id, holder)
@@ -210,7 +230,8 @@ class CeleryQueue(TaskQueue):
                 if verdict.retry_in is not None:
                     self.state.waiting(task_id)
                     verdict.log()
-                    raise celery_task.retry(countdown=verdict.retry_in, exc=exc) from None
+                    delay = verdict.retry_in
+                    raise celery_task.retry(countdown=delay, exc=exc, **_PUBLISH) from None
             else:
                 self.state.done(task_id)
                 return True
