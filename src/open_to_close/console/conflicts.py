@@ -19,6 +19,7 @@ from ..sync.state import Conflict
 from .web import BadInput, Ctx
 
 _ABSENT = object()
+CONFLICTS_PER_PAGE = 20  # each one is a table and a form: pages stay light
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ def conflicts_page(ctx: Ctx) -> Response:
     state = ctx.console.sync_state
     after_text = ctx.query("after")
     after = ctx.whole(after_text, "after", low=0) if after_text else None
-    size = ctx.console.page_size
+    size = min(ctx.console.page_size, CONFLICTS_PER_PAGE)
     found = state.conflicts(None, "open", limit=size + 1, after=after)
     more = len(found) > size
     found = found[:size]

@@ -76,7 +76,7 @@ properties = Table(
     Column("seen_at", Float, nullable=False),
     Column("source", String(16), nullable=False),  # feed, webhook, sync, api
     Index("otc_console_properties_address", "address"),
-    Index("otc_console_properties_seen", "seen_at"),
+    Index("otc_console_properties_seen", "seen_at", "property_id"),  # covers paging
 )
 
 SUMMARY = [c for c in events.c if c.name != "body"]

@@ -114,15 +114,20 @@ def properties_page(ctx: Ctx) -> Response:
     found: list[Any] = []
     if journal is not None:
         _import_known(ctx)
-        query = select(index).order_by(index.c.seen_at.desc(), index.c.property_id)
+        order = (index.c.seen_at.desc(), index.c.property_id.desc())
+        # Ids first, from the (seen_at, property_id) index alone: a deep page skips index
+        # entries, not rows. Then the rows of that page.
+        ids = select(index.c.property_id).order_by(*order)
         if q:
             like = f"%{q}%"
-            query = query.where(
+            ids = ids.where(
                 or_(index.c.property_id == q, index.c.address.ilike(like), index.c.city.ilike(like))
             )
-        query = query.limit(size + 1).offset((page - 1) * size)
+        ids = ids.limit(size + 1).offset((page - 1) * size)
         with journal.engine.connect() as conn:
-            found = list(conn.execute(query))
+            chosen = list(conn.execute(ids).scalars())
+            rows = select(index).where(index.c.property_id.in_(chosen)).order_by(*order)
+            found = list(conn.execute(rows)) if chosen else []
     more = len(found) > size
     pager = {
         "prev": ctx.link(page=page - 1 if page > 2 else None) if page > 1 else None,

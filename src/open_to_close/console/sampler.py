@@ -87,10 +87,11 @@ class Sampler:
     def recent_requests(self) -> tuple[float, float]:
         """``(requests, seconds)``: requests made over about the last minute, and the
         span they were counted over (shorter while the process is young)."""
-        now = self.sample()
-        window = [s for s in self.samples if s.at >= now.at - 60.0 - self.interval]
-        first = window[0] if window else now
-        return now.requests - first.requests, now.at - first.at
+        now, so_far = time.time(), requests_so_far(self.components.registry)
+        window = [s for s in self.samples if s.at >= now - 60.0 - self.interval]
+        if not window:
+            return 0.0, 0.0
+        return so_far - window[0].requests, now - window[0].at
 
     def stop(self) -> None:
         self._stop.set()
