@@ -10,8 +10,7 @@ import pytest
 
 from open_to_close import webhooks
 from open_to_close._claims import Claim, RedisClaims, SQLClaims
-from open_to_close.queue import connect
-from open_to_close.queue.base import KeyInProgressError
+from open_to_close.queue import KeyInProgressError, connect
 from open_to_close.queue.celery import CeleryQueue
 
 from .conftest import REPO, celery_url, purge

@@ -22,7 +22,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from .._urls import check_scheme, home_url, make_home, url_scheme
-from .base import DeadLetterNotFoundError, TaskQueue, TaskSpec, Worker
+from .base import DeadLetterNotFoundError, KeyInProgressError, TaskQueue, TaskSpec, Worker
 
 DEFAULT_URL = home_url("queue.db")
 SCHEMES = ("sqlite", "amqp", "amqps", "pyamqp", "redis", "rediss")  # SQLite, else Celery
@@ -55,6 +55,7 @@ __all__ = [
     "DEFAULT_URL",
     "SCHEMES",
     "DeadLetterNotFoundError",
+    "KeyInProgressError",
     "TaskQueue",
     "TaskSpec",
     "Worker",
