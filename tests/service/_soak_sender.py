@@ -58,10 +58,11 @@ class SoakSender:
         self._accepted = 0
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self.started = self.finished = 0.0
+        self.started = self.finished = 0.0  # monotonic
+        self.wall = 0.0  # time.time() at the start
 
     def start(self) -> SoakSender:
-        self.started = time.monotonic()
+        self.started, self.wall = time.monotonic(), time.time()
         self._threads = [
             threading.Thread(target=self._work, name=f"soak-sender-{n}", daemon=True)
             for n in range(self.threads)

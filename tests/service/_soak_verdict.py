@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from ._soak_sender import SoakSender
@@ -38,12 +39,19 @@ class SoakResult:
         return "\n".join(lines)
 
 
-Runs = dict[str, list[tuple[int, bool]]]
+Runs = dict[str, list[tuple[int, float | None]]]  # event id -> [(pid, finished at)]
 
 
-def finished_pids(record: list[tuple[int, bool]]) -> list[int]:
+def finished_pids(record: list[tuple[int, float | None]]) -> list[int]:
     """The pids of an event's runs that finished."""
-    return [pid for pid, finished in record if finished]
+    return [pid for pid, at in record if at is not None]
+
+
+def longest_pause(record: Runs, since: float) -> str:
+    """The longest time no run finished, from ``since`` (wall clock) to the last one."""
+    times = sorted([since, *(at for runs_ in record.values() for _, at in runs_ if at)])
+    gap, start = max(((b - a, a) for a, b in pairwise(times)), default=(0.0, 0.0))
+    return f"{gap:.1f} s from {start - since:.1f} s" if gap else "-"
 
 
 def verdict(
@@ -69,7 +77,9 @@ def verdict(
     # Allowed: the killed worker finished the run but died before settling the task.
     after_kill = {e for e in twice if len(finished[e]) == 2 and set(killed) & set(finished[e])}
     doubles = sorted(twice - after_kill)
-    cut_short = sum(1 for runs_ in record.values() for pid, ok in runs_ if pid in killed and not ok)
+    cut_short = sum(
+        1 for runs_ in record.values() for pid, at in runs_ if pid in killed and at is None
+    )
     figures: dict[str, Any] = dict(sender.counts())
     figures.update(
         {
@@ -83,6 +93,7 @@ def verdict(
             "messages left in RabbitMQ": left_in_broker,
             "sending, first POST to last 2xx (s)": round(sender.finished - sender.started, 1),
             "end to end, to the last handler run (s)": round(drained - sender.started, 1),
+            "longest pause with no handler run finishing": longest_pause(record, sender.wall),
         }
     )
     figures["events/s end to end"] = round(len(handled) / max(drained - sender.started, 1e-9), 1)
