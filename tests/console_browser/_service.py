@@ -8,6 +8,7 @@ made. The sync jobs run once at start (``every = "1h"``) and again from "run now
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -58,7 +59,11 @@ class Console:
         return "\n".join(p.text() for p in [self.process, *self.extra])
 
     def stop(self) -> None:
-        for process in [*self.extra, self.process]:
+        processes = [*self.extra, self.process]
+        for process in processes:  # all at once: each drains in its own time
+            if process.process.poll() is None:
+                process.process.send_signal(signal.SIGTERM)
+        for process in processes:
             try:
                 process.terminate(timeout=15)
             except Exception:

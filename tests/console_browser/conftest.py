@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,15 +50,19 @@ def console(console_home: Path, sandbox: SandboxServer) -> Iterator[Console]:
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    driver = start_chromium(tmp_path_factory.mktemp("chromium") / "profile")
-    yield driver
-    driver.quit()
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Future[Any]]:
+    """Chromium starting on a thread while the service starts (``browser`` waits for it)."""
+    profile = tmp_path_factory.mktemp("chromium") / "profile"
+    with ThreadPoolExecutor(1, thread_name_prefix="chromium") as pool:
+        starting = pool.submit(start_chromium, profile)
+        yield starting
+        if starting.exception() is None:
+            starting.result().quit()
 
 
 @pytest.fixture(scope="module")
-def browser(chromium: object, console: Console) -> Browser:
-    return Browser(chromium, console.url, secrets=(API_KEY, SECRET, TOKEN))
+def browser(chromium: Future[Any], console: Console) -> Browser:
+    return Browser(chromium.result(timeout=60), console.url, secrets=(API_KEY, SECRET, TOKEN))
 
 
 @pytest.fixture(autouse=True)
