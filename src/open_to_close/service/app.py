@@ -63,5 +63,6 @@ def create_service_app(components: Components, closing: threading.Event) -> Drai
     routes: list[BaseRoute] = [*webhook_app.routes, *monitoring]
     console = create_console(components)
     if console is not None:
+        components.console = console.state.console  # closed with the other parts
         routes.append(Mount("/console", app=console))
     return Draining(Starlette(routes=routes), hooks.path, closing)

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from .. import _constants as C
+from ..console.settings import MIN_TOKEN
 from .config import ServiceConfig
 
 
@@ -28,6 +29,15 @@ def startup_problems(config: ServiceConfig) -> list[str]:
             f"webhooks.secret_env: set {', '.join(unset)} to the webhook signing secret "
             '(or use [events] source = "poll")'
         )
+    console = config.console
+    token = os.environ.get(console.token_env, "")
+    if console.enabled and not token:
+        problems.append(
+            f"console.enabled: set {console.token_env} to a sign-in token, "
+            "else the console stays off"
+        )
+    elif console.enabled is not False and 0 < len(token) < MIN_TOKEN:
+        problems.append(f"console: the token in {console.token_env} is shorter than {MIN_TOKEN}")
     for n, job in enumerate(config.sync.jobs):
         where = f"sync.jobs[{n}] ({job.name})"
         if "://" not in job.source and job.direction != "pull" and not Path(job.source).is_file():

@@ -56,6 +56,7 @@ class Components:
     config: ServiceConfig
     client: OpenToCloseAPI = field(default=None)  # type: ignore[assignment]
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    console: Any = field(default=None, init=False, repr=False)  # set by the web app
 
     def __post_init__(self) -> None:
         if self.client is None:
@@ -174,7 +175,7 @@ class Components:
         )
 
     def close(self) -> None:
-        for name in ("change_feed", "webhook_handler", "cache", "queue", "journal"):
+        for name in ("console", "change_feed", "webhook_handler", "cache", "queue", "journal"):
             part = self.__dict__.get(name)
             if part is not None:
                 part.close()
