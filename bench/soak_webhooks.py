@@ -8,10 +8,11 @@ while a proxy drops the broker link twice and a worker is SIGKILLed.
 One ``otc serve --role web`` and two ``--role worker`` processes (2 threads each) reach
 RabbitMQ through a TCP proxy; state and the handler's record are in a PostgreSQL database
 made for the run. A sender (8 threads) posts distinct signed deliveries and retries each
-until a 2xx, as a real sender does. As the 2xx answers pass 20%, 45% and 70%, the proxy
-cuts every broker link and refuses new ones for 2 s, a worker is SIGKILLed and restarted,
-and the links are cut again. Then: every event answered 2xx must be handled, once (twice
-only if its first run was in the killed worker). The harness is
+until a 2xx, as a real sender does. As the 2xx answers pass 20%, 45% and 70%: the proxy
+silences every broker link for 0.5 s (what is sent vanishes, as on a link that dies), then
+cuts them and refuses new ones for 2 s; a worker is SIGKILLed and another started; the
+links are dropped again. Then: every event answered 2xx must be handled, once (twice
+only if the killed worker ran it to the end but died before settling it). The harness is
 ``tests/service/_soak.py``, which ``tests/service/test_soak.py`` runs at 300 deliveries.
 
 Prints the counts and the disruptions; exits 1 if an invariant fails (with the events and
