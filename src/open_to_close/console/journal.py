@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     cast,
     delete,
     func,
@@ -154,6 +155,21 @@ class EventJournal:
         self.keep_events = keep_events
         self.keep_seconds = keep_days * 86400.0
         self._save_property = upsert(self.engine, properties, ["property_id"])
+        # Built once: building a statement costs more than running it.
+        c = events.c
+        self._insert = insert(events)
+        outcome = {
+            "outcome": bindparam("o"),
+            "error": bindparam("err"),
+            "attempts": c.attempts + 1,
+            "finished_at": bindparam("at"),
+        }
+        self._by_event = (
+            update(events)
+            .where(c.event_id == bindparam("eid"), c.replay_of.is_(None))
+            .values(**outcome)
+        )
+        self._by_seq = update(events).where(c.seq == bindparam("s")).values(**outcome)
         self._written = 0
         self._lock = threading.Lock()
 
@@ -181,7 +197,7 @@ class EventJournal:
             "body": pack(event),
         }
         with self.engine.begin() as conn:
-            seq = int(conn.execute(insert(events).values(**row)).inserted_primary_key[0])  # type: ignore[index]
+            seq = int(conn.execute(self._insert, row).inserted_primary_key[0])  # type: ignore[index]
             if record is not None and replay_of is None:
                 self._remember(conn, record, source, now)
         self._maybe_prune()
@@ -211,20 +227,12 @@ class EventJournal:
         self, event_id: str, replay_seq: int | None, outcome: str, error: str | None = None
     ) -> None:
         """A worker ran the event (``replay_seq``: the replay's row): count the attempt."""
-        c = events.c
-        where = (
-            c.seq == replay_seq
-            if replay_seq is not None
-            else (c.event_id == event_id) & c.replay_of.is_(None)
-        )
-        values = {
-            "outcome": outcome,
-            "error": error,
-            "attempts": c.attempts + 1,
-            "finished_at": time.time(),
-        }
+        params = {"o": outcome, "err": error, "at": time.time()}
         with self.engine.begin() as conn:
-            conn.execute(update(events).where(where).values(**values))
+            if replay_seq is not None:
+                conn.execute(self._by_seq, {**params, "s": replay_seq})
+            else:
+                conn.execute(self._by_event, {**params, "eid": event_id})
 
     def _maybe_prune(self) -> None:
         with self._lock:
