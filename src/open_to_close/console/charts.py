@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-WIDTH, HEIGHT, PAD = 600.0, 140.0, 18.0
+WIDTH, HEIGHT, PAD = 300.0, 110.0, 8.0
 
 
 @dataclass
