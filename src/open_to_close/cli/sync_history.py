@@ -58,20 +58,48 @@ def conflicts_resolve(
         int, typer.Argument(metavar="ID", help="The id shown by 'otc sync conflicts list'.")
     ],
     use: Annotated[
-        str, typer.Option("--use", metavar="SIDE", help="Which side wins: otc or external.")
+        str,
+        typer.Option(
+            "--use",
+            metavar="SIDE",
+            help="Which side wins: otc or external; or merge, with --field for each field.",
+        ),
     ],
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            metavar="FIELD=SIDE",
+            help="With --use merge: the side (otc or external) of one field in conflict.",
+        ),
+    ] = None,
     state: State = None,
 ) -> None:
     """Decide a conflict; the next otc sync two-way run applies it."""
-    if use not in ("otc", "external"):
-        raise typer.BadParameter("use 'otc' or 'external'", param_hint="--use")
+    if use not in ("otc", "external", "merge"):
+        raise typer.BadParameter("use 'otc', 'external' or 'merge'", param_hint="--use")
+    if field and use != "merge":
+        raise typer.BadParameter("--field goes with --use merge", param_hint="--field")
+    choices: dict[str, str] = {}
+    for item in field or []:
+        name, sep, side = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(
+                f"{item!r}: write FIELD=otc or FIELD=external", param_hint="--field"
+            )
+        choices[name.strip()] = side.strip()
     with _clear_errors():
         try:
-            conflict = _state(state, must_exist=True).resolve_conflict(conflict_id, use)
+            conflict = _state(state, must_exist=True).resolve_conflict(
+                conflict_id, use, choices if use == "merge" else None
+            )
         except KeyError:
             _fail(f"no conflict with id {conflict_id} (see 'otc sync conflicts list')")
+        except ValueError as exc:
+            _fail(f"conflict {conflict_id}: {exc}")
+    decided = "merged field by field" if use == "merge" else f"{use} wins"
     _console().print(
-        f"Conflict {conflict.id} on {conflict.external_id} resolved: {use} wins. "
+        f"Conflict {conflict.id} on {conflict.external_id} resolved: {decided}. "
         f"The next 'otc sync two-way' run of job {conflict.job!r} applies it."
     )
 
