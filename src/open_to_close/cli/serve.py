@@ -56,6 +56,7 @@ def serve_roles(
                 f"otc serve: [bold]{', '.join(service.roles)}[/] — webhooks at "
                 f"{service.url}{settings.webhooks.path}, health at {service.url}/health, "
                 f"metrics at {service.url}/metrics"
+                + (f", console at {service.url}/console/" if settings.console.active else "")
             )
         else:
             console.print(f"otc serve: [bold]{', '.join(service.roles)}[/]")
