@@ -64,3 +64,15 @@ def test_recent_errors_list_a_failed_sync_run(rig: Rig) -> None:
     state.close()
     errors = rig.get("/console/").text.split('data-testid="recent-errors"')[1]
     assert "source file vanished" in errors and f"/console/sync/runs/{run}" in errors
+
+
+def test_a_queue_that_is_down_fails_its_card_not_the_page(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig(queue={"url": "redis://127.0.0.1:1/0?queue=otc-console-down"})
+    rig.login()
+    page = rig.get("/console/")
+    assert page.status_code == 200
+    assert _status(page.text, "queue") == "failing" and _status(page.text, "api") == "ok"
+    assert 'data-kind="error"' in page.text and "queue counts could not be read" in page.text
+    queue = rig.get("/console/queue")
+    assert queue.status_code == 503 and "not answering" in queue.text
+    assert 'data-testid="nav"' in queue.text  # still the console, signed in

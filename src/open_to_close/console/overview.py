@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import itertools
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio.from_thread
 from sqlalchemy import text
 from starlette.responses import Response
 
+from .._redact import redact
 from ..monitoring.health import run_checks
 from . import charts, sync_data
 from .fmt import when
 from .sampler import rate_limit
 from .web import Ctx
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PARTS = ("api", "state", "queue", "cache", "feed")
 _CHECK_NAMES = {"state_db": "state"}
@@ -161,19 +167,33 @@ def _charts(ctx: Ctx) -> list[charts.Chart]:
     return made
 
 
-def overview(ctx: Ctx) -> Response:
-    stats: dict[str, Any] | None
+def _part(ctx: Ctx, what: str, read: Callable[[Ctx], T], empty: T) -> T:
+    """One section of the page; a store that is down empties it with a message instead of
+    failing the page (its health card says which part failed)."""
     try:
-        stats = ctx.console.components.queue.stats()
-    except Exception:
-        stats = None
+        return read(ctx)
+    except Exception as exc:
+        log.warning("console overview: %s could not be read: %s", what, redact(str(exc)))
+        ctx.now.append(("error", f"The {what} could not be read: {type(exc).__name__}."))
+        return empty
+
+
+def overview(ctx: Ctx) -> Response:
+    queue = ctx.console.components.queue
+    no_errors: list[dict[str, Any]] = []
+    no_charts: list[charts.Chart] = []
     return ctx.render(
         "overview.html",
         parts=health(ctx),
-        budget=_budget(ctx),
-        errors=_errors(ctx),
-        charts=_charts(ctx),
-        stats=stats,
+        budget=_part(
+            ctx,
+            "rate budget",
+            _budget,
+            {"used": 0, "per_minute": None, "limit": None, "share": None},
+        ),
+        errors=_part(ctx, "recent errors", _errors, no_errors),
+        charts=_part(ctx, "charts", _charts, no_charts),
+        stats=_part(ctx, "queue counts", lambda _ctx: queue.stats(), None),
         jobs=ctx.console.config.sync.jobs,
     )
 

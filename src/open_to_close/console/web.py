@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 import anyio.to_thread
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -204,4 +205,9 @@ def _run(view: View, ctx: Ctx, back: View | None) -> Response:
     except Exception as exc:
         message = redact(f"{type(exc).__name__}: {exc}")[:300]
         log.exception("console page %s failed", ctx.request.url.path)
-        return ctx.render("error.html", 500, message=message)
+        # A store that does not answer (a database, a broker) is the service's state,
+        # not a fault of the page: 503, with what did not answer.
+        down = isinstance(exc, OSError | DBAPIError) or "Connection" in type(exc).__name__
+        if down:
+            message = f"A part this page reads is not answering. {message}"
+        return ctx.render("error.html", 503 if down else 500, message=message)
