@@ -200,7 +200,7 @@ class Embedded(SetUp):
     def config(self, workdir: Path) -> tuple[Path, str]:
         path = workdir / "otc.toml"
         path.write_text(EMBEDDED)
-        return path, f"sqlite:///{workdir / 'otc-queue.db'}"
+        return path, f"sqlite:///{workdir / '.otc' / 'queue.db'}"  # the default queue
 
 
 class EmbeddedSplit(Embedded):

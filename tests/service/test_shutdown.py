@@ -61,7 +61,7 @@ def _setup(tmp_path: Path, visibility: str) -> tuple[Path, int, str, dict[str, s
 
 
 def _stats(tmp_path: Path) -> dict[str, int]:
-    queue = connect(f"sqlite:///{tmp_path / 'otc-queue.db'}")
+    queue = connect(f"sqlite:///{tmp_path / '.otc' / 'queue.db'}")  # the default queue
     try:
         return queue.stats()
     finally:
@@ -74,7 +74,7 @@ def _drained(tmp_path: Path, results: str) -> bool:
 
 
 def _backlog(tmp_path: Path) -> int:
-    return _stats(tmp_path)["pending"] if (tmp_path / "otc-queue.db").exists() else 0
+    return _stats(tmp_path)["pending"] if (tmp_path / ".otc" / "queue.db").exists() else 0
 
 
 @dataclass
@@ -177,7 +177,7 @@ def test_a_broken_config_does_not_start(tmp_path: Path, text: str, expected: lis
     for part in expected:
         assert part in message
     assert "otc serve:" not in message  # never got as far as serving
-    assert not (tmp_path / "otc-queue.db").exists()
+    assert not (tmp_path / ".otc").exists()
 
 
 def test_a_missing_secret_names_the_variable(tmp_path: Path) -> None:
