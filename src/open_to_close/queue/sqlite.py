@@ -30,58 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import settle
+from ._sqlite_schema import CLAIM, DEAD, DONE, SCHEMA, START
 from .base import DeadLetterNotFoundError, TaskQueue, encode_payload
 from .settle import DEFAULT_MAX_LOST, Verdict
 
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a statement waits for another writer's lock
 DEFAULT_ENQUEUE_WAIT = 5.0  # ... and an enqueue, which a request is waiting for
 KEY_RETENTION = 30 * 24 * 3600.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS otc_tasks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    running INTEGER NOT NULL DEFAULT 0, -- 0 waiting, 1 claimed, 2 started
-    run_at REAL NOT NULL,
-    token INTEGER,
-    failures INTEGER NOT NULL DEFAULT 0,
-    lost INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS otc_tasks_due ON otc_tasks (run_at);
-CREATE TABLE IF NOT EXISTS otc_dead_letters (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    task_id INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    error TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    failed_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS otc_task_keys (
-    key TEXT PRIMARY KEY,
-    task_id INTEGER NOT NULL,
-    created_at REAL NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS otc_queue_counters (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-) WITHOUT ROWID;
-"""
-
-_CLAIM = """
-UPDATE otc_tasks SET running = 1, run_at = :lease, token = :token, lost = lost + (running = 2)
-WHERE id IN (SELECT id FROM otc_tasks WHERE run_at <= :now ORDER BY run_at, id LIMIT :n)
-RETURNING id, name, payload, failures, lost
-"""
-_DEAD = (
-    "INSERT INTO otc_dead_letters (task_id, name, payload, error, attempts, failed_at)"
-    " SELECT id, name, payload, ?, ?, ? FROM otc_tasks WHERE id = ? AND token = ?"
-)
-_START = "UPDATE otc_tasks SET running = 2 WHERE id = ? AND token = ?"
-_DONE = "UPDATE otc_queue_counters SET value = value + ? WHERE name = 'done'"
 
 
 class QueueBusyError(sqlite3.OperationalError):
@@ -139,7 +94,7 @@ class SQLiteQueue(TaskQueue):
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
             raise ValueError(f"can't open the queue {self.url}: directory {directory} is missing")
-        self.conn.executescript(_SCHEMA)  # executescript commits on its own
+        self.conn.executescript(SCHEMA)  # executescript commits on its own
         self.conn.execute("INSERT OR IGNORE INTO otc_queue_counters VALUES ('done', 0)")
 
     # -- connections ---------------------------------------------------------------------
@@ -255,7 +210,7 @@ class SQLiteQueue(TaskQueue):
         buried: list[Verdict] = []
         with self._tx() as conn:
             rows = conn.execute(
-                _CLAIM, {"lease": now + self.visibility_timeout, "token": token, "now": now, "n": n}
+                CLAIM, {"lease": now + self.visibility_timeout, "token": token, "now": now, "n": n}
             ).fetchall()
             for task_id, name, payload, failures, lost in rows:
                 verdict = settle.lost(name, task_id, failures, lost, self.max_lost)
@@ -272,7 +227,7 @@ class SQLiteQueue(TaskQueue):
     def _start(self, conn: sqlite3.Connection, job: Job | None) -> None:
         """Mark ``job`` as the one its worker runs now: a death of the worker counts for it."""
         if job is not None:
-            conn.execute(_START, (job.id, job.token))
+            conn.execute(START, (job.id, job.token))
 
     def extend(self, tokens: set[int]) -> None:
         """Push back the lease of every task held under ``tokens`` (a live worker's)."""
@@ -291,7 +246,7 @@ class SQLiteQueue(TaskQueue):
             gone = conn.executemany(
                 "DELETE FROM otc_tasks WHERE id = ? AND token = ?", [(j.id, j.token) for j in jobs]
             ).rowcount
-            conn.execute(_DONE, (gone,))
+            conn.execute(DONE, (gone,))
             self._start(conn, following)
 
     def failed(self, job: Job, verdict: Verdict, following: Job | None = None) -> None:
@@ -328,7 +283,7 @@ class SQLiteQueue(TaskQueue):
         attempts: int,
         now: float,
     ) -> None:
-        conn.execute(_DEAD, (error, attempts, now, task_id, token))
+        conn.execute(DEAD, (error, attempts, now, task_id, token))
         conn.execute("DELETE FROM otc_tasks WHERE id = ? AND token = ?", (task_id, token))
 
     def next_due(self) -> float | None:
