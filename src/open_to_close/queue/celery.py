@@ -250,6 +250,18 @@ class CeleryQueue(TaskQueue):
     def dead_letters(self, limit: int | None = None) -> list[dict[str, Any]]:
         return self.state.dead_letters(limit)
 
+    def dead_letter_page(
+        self, limit: int, before: str | None = None, after: str | None = None
+    ) -> list[dict[str, Any]]:
+        def number(cursor: str | None) -> int | None:
+            if cursor is None:
+                return None
+            if not cursor.isdigit():
+                raise DeadLetterNotFoundError(cursor)
+            return int(cursor)
+
+        return self.state.dead_letter_page(limit, number(before), number(after))
+
     def retry_dead_letter(self, dead_letter_id: str | int) -> str:
         letter = self.state.take_dead_letter(str(dead_letter_id))
         return self.enqueue(letter["name"], letter["payload"])

@@ -42,6 +42,9 @@ class QueueState(Protocol):
     def bury(self, task_id: str, name: str, payload: Any, error: str, attempts: int) -> None: ...
     def stats(self) -> dict[str, int]: ...
     def dead_letters(self, limit: int | None) -> list[dict[str, Any]]: ...
+    def dead_letter_page(
+        self, limit: int, before: int | None, after: int | None
+    ) -> list[dict[str, Any]]: ...
     def take_dead_letter(self, dead_letter_id: str) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
@@ -254,6 +257,21 @@ class SQLState:
         with self.engine.connect() as conn:
             return [self._letter(row) for row in conn.execute(query)]
 
+    def dead_letter_page(
+        self, limit: int, before: int | None, after: int | None
+    ) -> list[dict[str, Any]]:
+        # Newest first, from the primary key: a page costs the same with 10 or 10,000 letters.
+        d = self.dead
+        if after is not None:
+            query = d.select().where(d.c.id > after).order_by(d.c.id).limit(limit)
+        else:
+            query = d.select().order_by(d.c.id.desc()).limit(limit)
+            if before is not None:
+                query = query.where(d.c.id < before)
+        with self.engine.connect() as conn:
+            letters = [self._letter(row) for row in conn.execute(query)]
+        return letters[::-1] if after is not None else letters
+
     def take_dead_letter(self, dead_letter_id: str) -> dict[str, Any]:
         try:
             number = int(dead_letter_id)
@@ -358,6 +376,23 @@ class RedisState:
         letters = [json.loads(raw) for raw in self.r.hvals(self._dead)]
         letters.sort(key=lambda letter: int(letter["id"]))
         return letters if limit is None else letters[:limit]
+
+    def dead_letter_page(
+        self, limit: int, before: int | None, after: int | None
+    ) -> list[dict[str, Any]]:
+        # Letters are numbered 1, 2, ... (``dead_seq``): walk the numbers next to the cursor
+        # in chunks (HMGET), skipping those retried or discarded, until the page is full.
+        top = int(self.r.get(self._seq) or 0)
+        step = -1 if after is None else 1
+        number = (top if before is None else min(before - 1, top)) if after is None else after + 1
+        found: list[dict[str, Any]] = []
+        while len(found) < limit and 1 <= number <= top:
+            chunk = list(range(number, 0 if step < 0 else top + 1, step))[: max(limit * 4, 64)]
+            for raw in self.r.hmget(self._dead, [str(n) for n in chunk]):
+                if raw is not None and len(found) < limit:
+                    found.append(json.loads(raw))
+            number = chunk[-1] + step
+        return found if after is None else found[::-1]
 
     def take_dead_letter(self, dead_letter_id: str) -> dict[str, Any]:
         key = str(dead_letter_id)
