@@ -21,12 +21,12 @@ from typing import Any, Protocol
 
 from ._optional import require
 from ._sql import create_tables, make_engine
+from ._urls import is_redis_url
 
 DEFAULT_RETENTION = 30 * 24 * 3600.0
 _PURGE_EVERY = 1000  # completes between two purges of expired done keys
 # What no store can keep: PostgreSQL text refuses NUL, UTF-8 refuses lone surrogates.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 __all__ = [
     "DEFAULT_RETENTION",
@@ -37,11 +37,6 @@ __all__ = [
     "check_key",
     "is_redis_url",
 ]
-
-
-def is_redis_url(url: str) -> bool:
-    """True for the URLs the Redis engine takes (``redis://``, ``rediss://``, ``unix://``)."""
-    return url.startswith(_REDIS_SCHEMES)
 
 
 def check_key(key: str, what: str = "key") -> str:

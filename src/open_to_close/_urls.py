@@ -26,11 +26,13 @@ __all__ = [
     "CACHE_SCHEMES",
     "CACHE_URL",
     "HOME",
+    "REDIS_SCHEMES",
     "STATE_SCHEMES",
     "STATE_URL",
     "check_cache_url",
     "check_scheme",
     "home_url",
+    "is_redis_url",
     "make_home",
     "scheme_check",
     "url_scheme",
@@ -61,8 +63,8 @@ def home_url(name: str) -> str:
 STATE_URL = home_url("state.db")
 STATE_SCHEMES = ("sqlite", "postgresql", "postgres")  # what the state tables are written for
 CACHE_URL = home_url("cache.db")  # SQLCache's file, and otc cache's
-CACHE_REDIS_SCHEMES = ("redis", "rediss", "unix")
-CACHE_SCHEMES = (*CACHE_REDIS_SCHEMES, "sqlite", "postgresql", "postgres", "mysql", "mariadb")
+REDIS_SCHEMES = ("redis", "rediss", "unix")  # redis-py's from_url: the cache, claims, Celery state
+CACHE_SCHEMES = (*REDIS_SCHEMES, "sqlite", "postgresql", "postgres", "mysql", "mariadb")
 
 
 def url_scheme(url: str) -> str:
@@ -70,6 +72,11 @@ def url_scheme(url: str) -> str:
     gives ``postgresql``; ``""`` when there is none."""
     head, sep, _ = url.partition("://")
     return head.split("+", 1)[0].lower() if sep else ""
+
+
+def is_redis_url(url: str) -> bool:
+    """Whether ``url`` names a Redis server (``redis://``, ``rediss://``, ``unix://``)."""
+    return url_scheme(url) in REDIS_SCHEMES
 
 
 def check_scheme(url: str, schemes: tuple[str, ...], what: str, *, also: str = "") -> str:

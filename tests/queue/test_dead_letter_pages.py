@@ -74,3 +74,17 @@ def test_the_default_paging_agrees(state: QueueState) -> None:
             5, None if before is None else int(before), None if after is None else int(after)
         )
         assert _ids(got) == expected
+
+
+def test_a_cursor_that_is_no_letter_number_is_not_found(tmp_path: Path) -> None:
+    from open_to_close.queue import connect
+    from open_to_close.queue.base import DeadLetterNotFoundError
+
+    name = f"otc-test-dl-{uuid.uuid4().hex[:8]}"
+    queue = connect(f"redis://127.0.0.1:6379/0?queue={name}")
+    try:
+        with pytest.raises(DeadLetterNotFoundError):
+            queue.dead_letter_page(5, before="abc")
+        assert queue.dead_letter_page(5) == []
+    finally:
+        queue.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._urls import CACHE_REDIS_SCHEMES, check_cache_url, url_scheme
+from .._urls import check_cache_url, is_redis_url
 from .backend import CacheBackend
 from .memory import MemoryCache
 
@@ -15,7 +15,7 @@ def backend_from_url(url: str | None, *, prefix: str = "otc-cache:") -> CacheBac
     schemes of ``_urls.CACHE_SCHEMES``."""
     if url is None or check_cache_url(url) == "memory":
         return MemoryCache()
-    if url_scheme(url) in CACHE_REDIS_SCHEMES:
+    if is_redis_url(url):
         from .redis_cache import RedisCache
 
         return RedisCache(url, prefix=prefix)

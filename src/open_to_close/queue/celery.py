@@ -38,7 +38,13 @@ from .._optional import require
 from .._redact import MASK, register_secret
 from .._urls import home_url
 from . import settle
-from .base import KeyInProgressError, TaskQueue, describe_error, encode_payload
+from .base import (
+    DeadLetterNotFoundError,
+    KeyInProgressError,
+    TaskQueue,
+    describe_error,
+    encode_payload,
+)
 from .celery_state import QueueState, open_state
 from .settle import DEFAULT_MAX_LOST
 
