@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -24,7 +25,7 @@ from ..exceptions import ConfigurationError
 from .auth import Auth, Session
 from .fmt import when
 from .settings import MIN_TOKEN, ConsoleSection
-from .web import SECURITY_HEADERS, endpoint
+from .web import SECURITY_HEADERS, SecurityHeaders, endpoint
 
 if TYPE_CHECKING:
     from ..service.components import Components
@@ -133,6 +134,6 @@ def create_console(components: Components) -> Starlette | None:
         console = Console(components, settings, token)
     except MissingDependencyError as exc:
         raise ConfigurationError(f"console: {exc}") from None
-    app = Starlette(routes=console.routes())
+    app = Starlette(routes=console.routes(), middleware=[Middleware(SecurityHeaders)])
     app.state.console = console
     return app

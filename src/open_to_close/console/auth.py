@@ -9,6 +9,9 @@
   TLS (``https``, or ``X-Forwarded-Proto: https`` with ``trust_proxy = true``).
 - Each session has a CSRF token; every POST must carry it as ``csrf_token`` (the sign-in
   form carries one bound to a short-lived pre-session cookie).
+- Guessing is throttled per client address (:class:`Throttle`): past a few wrong tokens in
+  a minute, sign-in is refused (429) without looking at the token until the oldest of
+  them is a minute old; the right token clears the address's count.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -30,6 +34,9 @@ LOGIN_COOKIE = "otc_console_login"
 COOKIE_PATH = "/console"
 LOGIN_TTL = 15 * 60.0  # seconds a sign-in form stays valid
 _MAX_SESSIONS = 10_000  # per process; the oldest are dropped past this
+MAX_WRONG = 5  # wrong tokens one client address may send per THROTTLE_WINDOW
+THROTTLE_WINDOW = 60.0  # seconds
+_MAX_CLIENTS = 10_000  # addresses the throttle remembers; the oldest are dropped past this
 
 
 @dataclass
@@ -57,6 +64,40 @@ def same(a: str, b: str) -> bool:
     return hmac.compare_digest(_digest(a), _digest(b))
 
 
+class Throttle:
+    """Counts sign-in attempts per client address: at most ``limit`` wrong tokens in
+    ``window`` seconds. An attempt is counted *before* the token is checked (so a burst
+    of parallel guesses gets no more than ``limit`` through) and forgiven when the token
+    was right; a refused address may try again once its oldest wrong token is ``window``
+    seconds old, so the right token is never locked out for longer than that."""
+
+    def __init__(self, limit: int = MAX_WRONG, window: float = THROTTLE_WINDOW) -> None:
+        self.limit, self.window = limit, window
+        self._wrong: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def attempt(self, client: str) -> float:
+        """0.0 if ``client`` may try a token now (the try is counted), else the seconds
+        to wait before it may."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._wrong.pop(client, None) or deque()
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            self._wrong[client] = times  # re-inserted: the dict is oldest-used first
+            if len(times) >= self.limit:
+                return max(times[0] + self.window - now, 0.001)
+            times.append(now)
+            while len(self._wrong) > _MAX_CLIENTS:
+                del self._wrong[next(iter(self._wrong))]
+            return 0.0
+
+    def forgive(self, client: str) -> None:
+        """The token was right: forget ``client``'s wrong tries."""
+        with self._lock:
+            self._wrong.pop(client, None)
+
+
 class Auth:
     """The console's sessions in this process."""
 
@@ -69,6 +110,7 @@ class Auth:
         self.trust_proxy = trust_proxy
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
+        self.throttle = Throttle()
 
     def __repr__(self) -> str:
         return f"<Auth sessions={len(self._sessions)}>"
@@ -123,6 +165,15 @@ class Auth:
     def end(self, session: Session) -> None:
         with self._lock:
             self._sessions.pop(session.id, None)
+
+    def client(self, request: Request) -> str:
+        """The address a request came from: with ``trust_proxy``, the last address of
+        ``X-Forwarded-For`` (the one the proxy saw; those before it are the client's say)."""
+        if self.trust_proxy:
+            forwarded = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
+            if forwarded:
+                return forwarded[:100]
+        return request.client.host if request.client is not None else "unknown"
 
     # -- cookies ---------------------------------------------------------------------------
 

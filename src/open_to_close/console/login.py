@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import math
 from typing import TYPE_CHECKING
 
 from starlette.responses import RedirectResponse, Response
@@ -36,11 +36,26 @@ def login(ctx: Ctx) -> Response:
     auth = ctx.console.auth
     if not auth.login_csrf_ok(ctx.request, ctx.field("csrf_token")):
         return ctx.console.refused(ctx.request, ctx.session)
+    client = auth.client(ctx.request)
+    wait = auth.throttle.attempt(client)
+    if wait:
+        seconds = math.ceil(wait)
+        ctx.now.append(
+            (
+                "error",
+                f"Too many wrong tokens from this address: sign-in is paused. "
+                f"Try again in {seconds} s.",
+            )
+        )
+        response = _form(ctx, 429)
+        response.headers["retry-after"] = str(seconds)
+        return response
     token = ctx.field("token")
     if not token or not auth.token_matches(token):
-        time.sleep(WRONG_TOKEN_DELAY)
+        ctx.delay = WRONG_TOKEN_DELAY  # waited off the worker thread
         ctx.now.append(("error", "That token is not right. Try again."))
         return _form(ctx, 401)
+    auth.throttle.forgive(client)
     if ctx.session is not None:
         auth.end(ctx.session)  # a new session id on every sign-in (no fixation)
     session = auth.start()

@@ -8,15 +8,18 @@ reads block), so a slow database never stalls the event loop.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 import anyio.to_thread
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._redact import redact
 from .auth import Session, same
@@ -40,6 +43,7 @@ SECURITY_HEADERS = {
 }
 
 View = Callable[["Ctx"], Response]
+_WHOLE = re.compile(r"[0-9]{1,18}")  # ASCII digits only: int() takes "²" no more than 10**4300
 
 
 class BadInput(ValueError):
@@ -55,27 +59,30 @@ class Ctx:
     session: Session | None
     form: dict[str, list[str]]
     now: list[tuple[str, str]] = field(default_factory=list)  # flashes for this response
+    delay: float = 0.0  # seconds to wait (off the worker thread) before answering
 
     # -- input -----------------------------------------------------------------------------
 
     def query(self, name: str, default: str = "") -> str:
-        return self.request.query_params.get(name, default)
+        return _clean(name, self.request.query_params.get(name, default))
 
     def field(self, name: str, default: str = "") -> str:
         values = self.form.get(name)
-        return values[0] if values else default
+        return _clean(name, values[0]) if values else default
 
     def fields(self, name: str) -> list[str]:
-        return list(self.form.get(name, []))
+        return [_clean(name, value) for value in self.form.get(name, [])]
 
     def path(self, name: str) -> str:
-        return str(self.request.path_params[name])
+        return _clean(name, str(self.request.path_params[name]))
 
     def whole(self, text: str, what: str, *, low: int = 1, high: int = 10**12) -> int:
         """``text`` as a whole number in [low, high], or :class:`BadInput` naming ``what``."""
         stripped = text.strip()
-        if not stripped.isdigit() or not low <= int(stripped) <= high:
-            raise BadInput(f"{what} must be a whole number from {low} (got {text[:40]!r})")
+        if not _WHOLE.fullmatch(stripped) or not low <= int(stripped) <= high:
+            raise BadInput(
+                f"{what} must be a whole number from {low} to {high} (got {text[:40]!r})"
+            )
         return int(stripped)
 
     def page(self) -> int:
@@ -139,6 +146,14 @@ class Ctx:
         return self.request.url.path + ("?" + urlencode(query) if query else "")
 
 
+def _clean(name: str, value: str) -> str:
+    """``value`` unless it holds a NUL character (no store takes one: PostgreSQL refuses
+    it), which is :class:`BadInput`."""
+    if "\x00" in value:
+        raise BadInput(f"{name[:40]} must not contain a NUL character (\\x00)")
+    return value
+
+
 async def read_form(request: Request) -> dict[str, list[str]] | None:
     """The urlencoded body as name -> values; None if it is too big to take."""
     declared = request.headers.get("content-length", "0")
@@ -154,6 +169,24 @@ async def read_form(request: Request) -> dict[str, list[str]] | None:
     for name, value in parse_qsl(text, keep_blank_values=True, max_num_fields=5000):
         form.setdefault(name, []).append(value)
     return form
+
+
+class SecurityHeaders:
+    """ASGI middleware: :data:`SECURITY_HEADERS` on every answer of the console, those no
+    view renders included (static files, 404, 405), unless the answer set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, sending if scope["type"] == "http" else send)
 
 
 def plain(status: int, text: str) -> HTMLResponse:
@@ -184,7 +217,10 @@ def endpoint(
                 if not offered or not same(offered, session.csrf):
                     return console.refused(request, session)
         ctx = Ctx(console, request, session, form)
-        return await anyio.to_thread.run_sync(_run, view, ctx, back)
+        response = await anyio.to_thread.run_sync(_run, view, ctx, back)
+        if ctx.delay:
+            await anyio.sleep(ctx.delay)
+        return response
 
     return handle
 
@@ -207,7 +243,10 @@ def _run(view: View, ctx: Ctx, back: View | None) -> Response:
         log.exception("console page %s failed", ctx.request.url.path)
         # A store that does not answer (a database, a broker) is the service's state,
         # not a fault of the page: 503, with what did not answer.
-        down = isinstance(exc, OSError | DBAPIError) or "Connection" in type(exc).__name__
+        down = (
+            isinstance(exc, OSError | OperationalError | InterfaceError)
+            or "Connection" in type(exc).__name__
+        )
         if down:
             message = f"A part this page reads is not answering. {message}"
         return ctx.render("error.html", 503 if down else 500, message=message)
