@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol, TypeVar, overload
 
+from .._redact import redact
+
 TaskFunc = Callable[[Any], Any]
 F = TypeVar("F", bound=TaskFunc)
 
@@ -77,7 +79,10 @@ def encode_payload(name: str, payload: Any) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}"
+    """``Type: message`` of a task's error, as logged and kept in a dead letter: at most 2,000
+    characters, with API tokens and registered secrets masked (a task's error may quote a
+    URL that carries the key)."""
+    text = redact(f"{type(exc).__name__}: {exc}")
     return text if len(text) <= 2000 else text[:1997] + "..."
 
 

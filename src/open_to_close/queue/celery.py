@@ -38,6 +38,7 @@ from .._optional import require
 from .._redact import MASK, register_secret
 from .._urls import home_url
 from . import settle
+from ._celery_parts import LEASE, Leases, put_back, wakeup_step
 from .base import (
     DeadLetterNotFoundError,
     KeyInProgressError,
@@ -53,7 +54,6 @@ log = logging.getLogger(__name__)
 DEFAULT_QUEUE = "otc"
 DEFAULT_STATE = home_url("queue-state.db")
 RUN_TASK = "otc.run"
-LEASE = 10.0  # seconds a running task's lease lasts unless renewed (every third of it)
 DEFER = 5.0  # seconds before a copy of a running task checks again
 MARGIN = 5.0  # seconds (at least) of visibility timeout past the longest countdown
 PUBLISH_TIMEOUT = 2.5  # seconds a publish waits for RabbitMQ's confirm, and a connect
@@ -62,7 +62,6 @@ _PUBLISH = {"confirm_timeout": PUBLISH_TIMEOUT}
 # enqueue (a webhook sender waits for it) ends within 3 * PUBLISH_TIMEOUT (+ 0.5 s).
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 _KEY_LEASE = 10.0
-_WAKEUP = 0.2
 
 
 def split_url(url: str) -> tuple[str, str, str]:
@@ -132,11 +131,18 @@ class CeleryQueue(TaskQueue):
             timezone="UTC",
         )
         self.state: QueueState = open_state(state_url, prefix=f"otc:{self.queue_name}:")
-        self._leases = _Leases(self.state)
-        self.app.steps["worker"].add(_wakeup_step())
+        self._leases = Leases(self.state)
+        self.app.steps["worker"].add(wakeup_step())
 
         def run(celery_task: Any, name: str, payload: Any) -> None:
-            self._execute(celery_task, name, payload)
+            from celery.exceptions import Retry
+
+            try:
+                self._execute(celery_task, name, payload)
+            except Retry:
+                raise
+            except Exception as exc:  # a task's own errors are settled in _run_leased
+                put_back(name, str(celery_task.request.id), exc)
 
         self._run = self.app.task(
             name=RUN_TASK,
@@ -234,16 +240,35 @@ class CeleryQueue(TaskQueue):
                 error = describe_error(exc)
                 verdict = settle.failed(self.tasks.get(name), name, task_id, failures, error, lost)
                 if verdict.retry_in is not None:
+                    retry = self._send_retry(celery_task, task_id, exc, verdict.retry_in)
                     self.state.waiting(task_id)
                     verdict.log()
-                    delay = verdict.retry_in
-                    raise celery_task.retry(countdown=delay, exc=exc, **_PUBLISH) from None
+                    raise retry from None
             else:
                 self.state.done(task_id)
                 return True
         self.state.bury(task_id, name, payload, verdict.error, verdict.attempts)
         verdict.log()
         return True
+
+    def _send_retry(
+        self, celery_task: Any, task_id: str, exc: Exception, delay: float
+    ) -> BaseException:
+        """Publish the task's retry, before its state says it waits for one (a retry
+        marked first but never sent would leave the task pending for good). Should the
+        broker refuse it, the run is undone (it counts neither a failure nor a death)
+        and the message goes back: the task runs again."""
+        from celery.exceptions import Reject
+
+        try:
+            retry: BaseException = celery_task.retry(
+                countdown=delay, exc=exc, throw=False, **_PUBLISH
+            )
+        except Reject as refused:
+            self.state.put_back(task_id)
+            cause = refused.reason if isinstance(refused.reason, Exception) else refused
+            raise RuntimeError(f"its retry could not be sent: {describe_error(cause)}") from None
+        return retry
 
     def worker(self, concurrency: int = 1) -> CeleryWorker:
         return CeleryWorker(self, concurrency)
@@ -279,64 +304,6 @@ class CeleryQueue(TaskQueue):
         self._leases.close()
         self.state.close()
         self.app.close()
-
-
-class _Leases:
-    """The leases of the tasks running in this process, renewed every third of ``LEASE``."""
-
-    def __init__(self, state: QueueState) -> None:
-        self.state = state
-        self.held: dict[str, str] = {}  # task id -> holder
-        self._lock = threading.Lock()
-        self._closed = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def hold(self, task_id: str, holder: str) -> None:
-        with self._lock:
-            self.held[task_id] = holder
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._renew, name="otc-celery-leases", daemon=True
-                )
-                self._thread.start()
-
-    def drop(self, task_id: str) -> None:
-        with self._lock:
-            self.held.pop(task_id, None)
-
-    def _renew(self) -> None:
-        while not self._closed.wait(LEASE / 3):
-            with self._lock:
-                held = dict(self.held)
-            if held:
-                try:
-                    self.state.renew(held, LEASE)
-                except Exception:
-                    log.exception("could not renew the leases of running tasks")
-
-    def close(self) -> None:
-        self._closed.set()
-
-
-def _wakeup_step() -> Any:
-    """A worker bootstep that wakes the event loop every ``_WAKEUP`` seconds.
-
-    An idle Celery loop sleeps in its poll for up to ~10 s and only then notices a stop
-    request; a cheap repeating timer bounds that, so ``stop()`` returns promptly.
-    """
-    from celery import bootsteps
-
-    class Wakeup(bootsteps.StartStopStep):  # type: ignore[misc]
-        requires = ("celery.worker.components:Timer",)
-
-        def start(self, worker: Any) -> None:
-            worker.timer.call_repeatedly(_WAKEUP, _nothing)
-
-    return Wakeup
-
-
-def _nothing() -> None:
-    pass
 
 
 class CeleryWorker:

@@ -7,7 +7,8 @@ and a message Celery gives up on is gone. This store keeps, per task id, its sta
 or plain columns.
 
 It also holds each running task's *lease*: a worker takes it before it starts the task and
-renews it while the task runs; every settle (done, waiting for a retry, buried) drops it.
+renews it while the task runs; every settle (done, waiting for a retry, buried, put back)
+drops it. ``done`` counts a task once, however many stale holders report it.
 A broker may deliver a message again while a worker still runs it (Redis after its
 visibility timeout, RabbitMQ when a live worker's connection drops); the copy finds the
 lease taken and does not run the task. A message of an earlier attempt (its task has
@@ -38,6 +39,7 @@ class QueueState(Protocol):
     def release(self, task_id: str, holder: str) -> None: ...
     def started(self, task_id: str, attempt: int) -> int | None: ...
     def waiting(self, task_id: str) -> None: ...
+    def put_back(self, task_id: str) -> None: ...
     def done(self, task_id: str) -> None: ...
     def bury(self, task_id: str, name: str, payload: Any, error: str, attempts: int) -> None: ...
     def stats(self) -> dict[str, int]: ...
@@ -54,6 +56,11 @@ class QueueState(Protocol):
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0
+"""
+# A task's record goes once, so a duplicate completion (a stale holder) counts nothing.
+_DONE = """
+if redis.call('hdel', KEYS[1], ARGV[1]) == 1 then redis.call('incr', KEYS[2]) end
+return redis.call('del', KEYS[3])
 """
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -200,6 +207,16 @@ class SQLState:
             )
             self._drop_lease(conn, task_id)
 
+    def put_back(self, task_id: str) -> None:
+        t = self.tasks
+        with self.engine.begin() as conn:
+            conn.execute(
+                t.update()
+                .where(t.c.id == task_id, t.c.starts > 0)
+                .values(state="pending", starts=t.c.starts - 1)
+            )
+            self._drop_lease(conn, task_id)
+
     def done(self, task_id: str) -> None:
         c = self.counters
         with self.engine.begin() as conn:
@@ -299,6 +316,7 @@ class RedisState:
         self._done, self._seq = f"{prefix}done", f"{prefix}dead_seq"
         self._renew = self.r.register_script(_RENEW)
         self._release = self.r.register_script(_RELEASE)
+        self._done_script = self.r.register_script(_DONE)
 
     def _lease(self, task_id: str) -> str:
         return f"{self.prefix}lease:{task_id}"
@@ -339,12 +357,16 @@ class RedisState:
             self.r.hset(self._tasks, task_id, json.dumps(record))
         self.r.delete(self._lease(task_id))
 
+    def put_back(self, task_id: str) -> None:
+        raw = self.r.hget(self._tasks, task_id)
+        if raw is not None:
+            record = json.loads(raw)
+            record.update(state="pending", starts=max(0, int(record["starts"]) - 1))
+            self.r.hset(self._tasks, task_id, json.dumps(record))
+        self.r.delete(self._lease(task_id))
+
     def done(self, task_id: str) -> None:
-        pipe = self.r.pipeline()
-        pipe.hdel(self._tasks, task_id)
-        pipe.incr(self._done)
-        pipe.delete(self._lease(task_id))
-        pipe.execute()
+        self._done_script(keys=[self._tasks, self._done, self._lease(task_id)], args=[task_id])
 
     def bury(self, task_id: str, name: str, payload: Any, error: str, attempts: int) -> None:
         number = int(self.r.incr(self._seq))
