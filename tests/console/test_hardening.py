@@ -3,6 +3,7 @@ requests. Each test names the defect it caught, or what held when it was tried."
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -204,3 +205,36 @@ def test_sign_in_goes_nowhere_but_the_console(make_rig: Callable[..., Rig]) -> N
     assert rig.get("/console/").status_code == 200
     time.sleep(1.2)
     assert rig.get("/console/").status_code == 303  # the session expired
+
+
+def test_messages_echoing_input_are_bounded(rig: Rig) -> None:
+    csrf = rig.csrf()
+    long_id = "7" * 20_000
+    answer = rig.http.post(f"/console/queue/dead/{long_id}/retry", data={"csrf_token": csrf})
+    assert answer.status_code == 400 and long_id not in answer.text
+    for _ in range(30):  # never shown: redirects only, each adding a message
+        rig.http.post(
+            "/console/queue/dead/bulk", data={"csrf_token": csrf, "action": "retry", "ids": "1"}
+        )
+    page = rig.get("/console/queue").text
+    assert page.count('data-testid="flash"') <= 10
+    assert long_id not in page and len(page) < 40_000
+
+
+def test_a_password_in_the_state_url_is_never_shown_or_logged(
+    make_rig: Callable[..., Rig], pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Held: PostgreSQL here trusts every client, so the password is taken and ignored.
+    caplog.set_level(logging.DEBUG)
+    password = "state-pass-5e21b"
+    rig = make_rig(
+        state={"url": pg_url.replace("postgres@", f"postgres:{password}@")},
+        cache={"url": f"redis://:{password}c@127.0.0.1:1/0"},
+    )
+    rig.login()
+    pages = [*LISTS, "/console/", "/console/properties", "/console/properties/1"]
+    seen = "".join(rig.get(path).text for path in pages)
+    seen += rig.get("/console/sync", before="²").text  # an error page too
+    assert password not in seen
+    logged = "\n".join(r.getMessage() + str(r.exc_info or "") for r in caplog.records)
+    assert password not in logged

@@ -34,6 +34,7 @@ LOGIN_COOKIE = "otc_console_login"
 COOKIE_PATH = "/console"
 LOGIN_TTL = 15 * 60.0  # seconds a sign-in form stays valid
 _MAX_SESSIONS = 10_000  # per process; the oldest are dropped past this
+_MAX_FLASHES, _MAX_FLASH = 10, 1000  # messages a session keeps for its next page; characters
 MAX_WRONG = 5  # wrong tokens one client address may send per THROTTLE_WINDOW
 THROTTLE_WINDOW = 60.0  # seconds
 _MAX_CLIENTS = 10_000  # addresses the throttle remembers; the oldest are dropped past this
@@ -47,8 +48,9 @@ class Session:
     flashes: list[tuple[str, str]] = field(default_factory=list)
 
     def flash(self, kind: str, text: str) -> None:
-        """A message for the next page shown (``kind``: ``ok`` or ``error``)."""
-        self.flashes.append((kind, text))
+        """A message for the next page shown (``kind``: ``ok`` or ``error``); the last
+        few kept, each cut short (a message may echo what a form was sent)."""
+        self.flashes = [*self.flashes[-(_MAX_FLASHES - 1) :], (kind, text[:_MAX_FLASH])]
 
     def take_flashes(self) -> list[tuple[str, str]]:
         taken, self.flashes = self.flashes, []

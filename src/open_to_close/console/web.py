@@ -229,7 +229,7 @@ def _run(view: View, ctx: Ctx, back: View | None) -> Response:
     try:
         return view(ctx)
     except BadInput as exc:
-        ctx.now.append(("error", str(exc)))
+        ctx.now.append(("error", str(exc)[:1000]))  # it may echo what was sent
         if back is None:
             return ctx.render("error.html", 400, message="")
         try:
