@@ -27,6 +27,7 @@ __all__ = [
     "CACHE_URL",
     "HOME",
     "REDIS_SCHEMES",
+    "SQL_SCHEMES",
     "STATE_SCHEMES",
     "STATE_URL",
     "check_cache_url",
@@ -61,17 +62,23 @@ def home_url(name: str) -> str:
 
 
 STATE_URL = home_url("state.db")
+SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb")  # may name a driver
 STATE_SCHEMES = ("sqlite", "postgresql", "postgres")  # what the state tables are written for
 CACHE_URL = home_url("cache.db")  # SQLCache's file, and otc cache's
 REDIS_SCHEMES = ("redis", "rediss", "unix")  # redis-py's from_url: the cache, claims, Celery state
-CACHE_SCHEMES = (*REDIS_SCHEMES, "sqlite", "postgresql", "postgres", "mysql", "mariadb")
+CACHE_SCHEMES = (*REDIS_SCHEMES, *SQL_SCHEMES)
 
 
 def url_scheme(url: str) -> str:
     """The scheme of ``url`` in lower case, without a driver: ``postgresql+psycopg://``
-    gives ``postgresql``; ``""`` when there is none."""
+    gives ``postgresql``; ``""`` when there is none. Only SQLAlchemy's URLs name a driver
+    (``base+driver``): another ``+`` stays, so ``redis+socket://`` (kombu's spelling, which
+    redis-py does not read) matches no Redis scheme."""
     head, sep, _ = url.partition("://")
-    return head.split("+", 1)[0].lower() if sep else ""
+    if not sep:
+        return ""
+    base, plus, _driver = head.lower().partition("+")
+    return base if plus and base in SQL_SCHEMES else head.lower()
 
 
 def is_redis_url(url: str) -> bool:

@@ -67,3 +67,24 @@ def test_the_verdicts() -> None:
     verdict = lost("t", 1, failures=1, deaths=4, max_lost=3)
     assert verdict is not None and verdict.dead and verdict.attempts == 5
     assert verdict.error == "its worker died 4 times while running it (killed or crashed)"
+
+
+@pytest.mark.defect(11)
+def test_a_task_error_quoting_the_key_is_masked(
+    any_queue: TaskQueue, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A task's error that quotes a URL with the API key: the settle's log line and the dead
+    letter mask it (the package's log filter sits on ``open_to_close`` only, which does not
+    see its children's records)."""
+    key = "sk-live-" + "7" * 24
+
+    @any_queue.task(name="leaky", max_retries=1, retry_backoff=0.05)
+    def leaky(payload: Any) -> None:
+        raise RuntimeError(f"GET https://api.example/properties?api_token={key} failed")
+
+    any_queue.enqueue("leaky", {})
+    with caplog.at_level(logging.WARNING, logger="open_to_close.queue"):
+        any_queue.worker().run(stop_when_idle=True)
+    assert key not in caplog.text and "api_token=***" in caplog.text
+    [letter] = any_queue.dead_letters()
+    assert key not in letter["error"] and "api_token=***" in letter["error"]

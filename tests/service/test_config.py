@@ -169,3 +169,18 @@ def test_a_job_never_runs_continuously(tmp_path: Path, number: str) -> None:
 def test_durations_are_finite(value: object) -> None:
     with pytest.raises(ValueError, match="finite"):
         parse_duration(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.defect(9)
+@pytest.mark.parametrize(
+    ("section", "key"), [k for k in NON_FINITE_KEYS if k[0] != "api" and k[1] != "budget"]
+)
+def test_a_finite_duration_past_a_year_is_refused(tmp_path: Path, section: str, key: str) -> None:
+    """1e300 is finite, yet no timer waits that long: a worker's heartbeat (``Event.wait``)
+    raised ``OverflowError`` and Redis refused the lease's expiry."""
+    path = tmp_path / "otc.toml"
+    path.write_text(f"[{section}]\n{key} = 1e300\n")
+    with pytest.raises(ConfigurationError, match=rf"{section}\.{key}: .*at most 365d"):
+        load_service_config(path)
+    path.write_text(f'[{section}]\n{key} = "365d"\n')
+    load_service_config(path)

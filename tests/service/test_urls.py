@@ -65,6 +65,26 @@ def test_the_config_takes_every_scheme_its_factory_takes(
 
 
 @pytest.mark.defect(25)
+@pytest.mark.parametrize(
+    ("section", "key", "url"),
+    [
+        ("queue", "url", "redis+socket:///tmp/redis.sock"),  # kombu's spelling: redis-py refuses
+        ("cache", "url", "rediss+x://u:hunter2-pw@h/0"),
+        ("webhooks", "dedupe_url", "unix+x:///tmp/redis.sock"),
+    ],
+)
+def test_only_a_sql_url_names_a_driver(section: str, key: str, url: str) -> None:
+    """``postgresql+psycopg://`` is SQLAlchemy's; a ``+`` after another scheme was read as a
+    driver and taken, then failed at start with a message about a database URL."""
+    with pytest.raises(ConfigurationError, match=r"unknown .* URL scheme '\w+\+\w+://'") as info:
+        _config_with(section, key, url)
+    assert "hunter2-pw" not in str(info.value)
+    with pytest.raises(ConfigurationError, match="unknown queue URL scheme"):
+        queue.connect("redis+socket:///tmp/redis.sock")
+    _config_with("state", "url", "postgresql+psycopg://u@h/db")  # a driver: still taken
+
+
+@pytest.mark.defect(25)
 def test_a_url_without_a_scheme_is_named_and_its_password_masked() -> None:
     with pytest.raises(ConfigurationError) as info:
         _config_with("queue", "url", "guest:hunter2-pw@127.0.0.1/q.db")

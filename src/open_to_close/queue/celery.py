@@ -240,7 +240,9 @@ class CeleryQueue(TaskQueue):
                 error = describe_error(exc)
                 verdict = settle.failed(self.tasks.get(name), name, task_id, failures, error, lost)
                 if verdict.retry_in is not None:
-                    retry = self._send_retry(celery_task, task_id, exc, verdict.retry_in)
+                    # Celery logs the error it is given: the redacted text, never the raw one.
+                    stand_in = RuntimeError(verdict.error)
+                    retry = self._send_retry(celery_task, task_id, stand_in, verdict.retry_in)
                     self.state.waiting(task_id)
                     verdict.log()
                     raise retry from None

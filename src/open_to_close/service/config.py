@@ -38,6 +38,7 @@ from ..webhooks.dedupe import SCHEMES as DEDUPE_SCHEMES
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 _DOTTED = re.compile(r"^[A-Za-z_][\w.]*[:.][A-Za-z_]\w*$")
+MAX_DURATION = 365 * 86400.0  # no setting of the service waits longer than a year
 ROLES = ("web", "worker", "scheduler")  # what ``otc serve --role`` may run
 
 
@@ -56,6 +57,8 @@ def parse_duration(value: str | float) -> float:
         raise ValueError(f"a duration must be a finite number of seconds (got {value!r})")
     if seconds <= 0:
         raise ValueError("a duration must be more than zero")
+    if seconds > MAX_DURATION:  # a wait that long overflows timers and Redis expiries
+        raise ValueError(f"a duration must be at most 365d (got {value!r})")
     return seconds
 
 
