@@ -127,3 +127,21 @@ def test_two_way_links_and_feed_snapshots_bring_their_addresses(
     state.close()
     assert _ids(rig.get("/console/properties", q="Base Ave").text) == ["9001"]
     assert _ids(rig.get("/console/properties", q="Feed Ln").text) == [str(pid)]
+
+
+def test_ids_in_links_are_one_path_segment(make_rig: Callable[..., Rig]) -> None:
+    """An id with '/', '?' or '#', or one of dots only, links to its own page (encoded),
+    never to another console path."""
+    from open_to_close.console.app import path_segment
+
+    assert path_segment("a/b?c#d") == "a%2Fb%3Fc%23d"
+    assert path_segment("..") == "%2E%2E"
+    assert path_segment("1.5") == "1.5"
+    rig = make_rig()
+    rig.login()
+    state = SyncState(rig.components.config.state.url)
+    state.save_link("crm", "crm-1", "../sync?x=1#y")
+    state.close()
+    page = rig.get("/console/properties").text
+    assert 'href="/console/properties/..%2Fsync%3Fx%3D1%23y"' in page
+    assert 'href="/console/properties/../sync' not in page

@@ -11,6 +11,7 @@ import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -36,6 +37,13 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 
 
+def path_segment(value: object) -> str:
+    """``value`` as one segment of a URL path: every reserved character encoded, and a
+    segment of dots only (``..``) encoded too, so no browser reads it as "go up"."""
+    text = quote(str(value), safe="")
+    return text.replace(".", "%2E") if text.strip(".") == "" else text
+
+
 class Console:
     def __init__(self, components: Components, settings: ConsoleSection, token: Secret) -> None:
         self.components = components
@@ -55,6 +63,7 @@ class Console:
         self.sync_threads: dict[str, threading.Thread] = {}  # "run now", by job
         self.lock = threading.Lock()
         self.templates.filters["redact"] = redact
+        self.templates.filters["seg"] = path_segment
 
     def __repr__(self) -> str:
         return f"<Console {self.auth!r}>"
