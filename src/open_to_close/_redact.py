@@ -83,6 +83,20 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+_FILTER = RedactingFilter()
+
+
+def get_logger(name: str) -> logging.Logger:
+    """``logging.getLogger(name)`` with the redacting filter on it. A logger's filters see
+    only the records logged on that logger, not those of its children, so each of the
+    package's loggers carries the filter itself: whatever handler a user attaches (to the
+    root, or to ``open_to_close``) receives the key masked."""
+    logger = logging.getLogger(name)
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+    return logger
+
+
 def register_secret(value: str) -> None:
     """Remember a secret so that it is masked wherever it would be logged; install the filter."""
     global _installed
@@ -91,7 +105,6 @@ def register_secret(value: str) -> None:
     with _lock:
         _known.add(value)
         if not _installed:
-            redacting = RedactingFilter()
             for name in _HTTP_LOGGERS:
-                logging.getLogger(name).addFilter(redacting)
+                get_logger(name)
             _installed = True

@@ -33,11 +33,12 @@ from ._policy import (
     network_error,
     parse_retry_after,
 )
+from ._redact import get_logger
 from ._version import __version__
 from .config import ClientSettings
 from .exceptions import OpenToCloseAPIError
 
-logger = logging.getLogger("open_to_close")
+logger = get_logger("open_to_close")
 
 HttpBackend = Literal["httpx2", "aiohttp"]
 USER_AGENT = f"open-to-close-python/{__version__}"

@@ -15,11 +15,11 @@ reads it to build its help.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
 
+from ._redact import get_logger
 from .exceptions import ConfigurationError
 
 __all__ = [
@@ -53,7 +53,7 @@ _OLD_NAMES = (
 )
 _USERINFO = re.compile(r"^[^/@]*@")
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def home_url(name: str) -> str:

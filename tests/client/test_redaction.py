@@ -59,3 +59,22 @@ async def test_key_not_in_aiohttp_logs(caplog: pytest.LogCaptureFixture) -> None
             with pytest.raises(OpenToCloseAPIError) as info:
                 await client.properties.retrieve_property(99)
     assert SECRET not in caplog.text + str(info.value) + repr(client)
+
+
+@pytest.mark.defect(11)
+def test_every_package_logger_masks_the_key(caplog: pytest.LogCaptureFixture) -> None:
+    """A logger's filter sees only its own records, not its children's: each of the
+    package's loggers masks the key itself, so a handler on the root (a user's) never
+    receives it, from the queue's settle line or the service's scheduler alike."""
+    import open_to_close.queue.settle
+    import open_to_close.service.scheduler  # noqa: F401
+
+    key = "k3y-" + socket.gethostname().replace(".", "-") + "-never-logged"
+    with OpenToCloseAPI(key, "http://127.0.0.1:9/v1"):
+        pass  # the key is known to the redaction from here on
+    caplog.set_level(logging.INFO)
+    for name in ("open_to_close.queue.settle", "open_to_close.service.scheduler"):
+        logging.getLogger(name).warning("task failed: GET /x?api_token=%s and %s", key, key)
+    assert len(caplog.records) == 2
+    assert key not in caplog.text
+    assert all("***" in r.getMessage() for r in caplog.records)

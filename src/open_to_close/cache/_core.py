@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import marshal
 import math
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from urllib.parse import unquote
 from prometheus_client import CollectorRegistry
 
 from .._hooks import Call, Hook
+from .._redact import get_logger
 from ..exceptions import OpenToCloseAPIError
 from ..monitoring.metrics import get_metrics
 from ._entries import (
@@ -30,7 +30,7 @@ from ._guard import Guard
 from .backend import CacheBackend
 from .memory import MemoryCache
 
-logger = logging.getLogger("open_to_close.cache")
+logger = get_logger("open_to_close.cache")
 
 MISS: Final = object()
 _DECODED_MAX = 4096

@@ -13,15 +13,15 @@ never followed by a stale read from this process, even across an outage. (Past
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
 
+from .._redact import get_logger
 from ..monitoring.metrics import Metrics
 from .backend import CacheBackend, CacheBackendError
 
-logger = logging.getLogger("open_to_close.cache")
+logger = get_logger("open_to_close.cache")
 
 _MAX_PENDING = 10_000
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from itertools import islice
 
+from .._redact import get_logger
 from ..resources._base import Record
 from .client import CachedOTCClient
 
 __all__ = ["CacheWarmer"]
 
-logger = logging.getLogger("open_to_close.cache")
+logger = get_logger("open_to_close.cache")
 
 
 class CacheWarmer:

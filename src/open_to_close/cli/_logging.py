@@ -8,6 +8,8 @@ import os
 from rich.console import Console
 from rich.logging import RichHandler
 
+from .._redact import RedactingFilter, get_logger
+
 
 def setup_logging(verbose: bool = False, *, json_lines: bool = False) -> None:
     """Send the SDK's log records to stderr: through Rich, or as JSON lines when asked
@@ -17,7 +19,7 @@ def setup_logging(verbose: bool = False, *, json_lines: bool = False) -> None:
         from ..monitoring.logs import configure_logging
 
         configure_logging(level, json_format=True)
-        logging.getLogger("open_to_close").propagate = False
+        get_logger("open_to_close").propagate = False
         return
     handler = RichHandler(
         console=Console(stderr=True),
@@ -27,7 +29,8 @@ def setup_logging(verbose: bool = False, *, json_lines: bool = False) -> None:
         rich_tracebacks=False,
     )
     handler.setFormatter(logging.Formatter("%(message)s"))
-    logger = logging.getLogger("open_to_close")
+    handler.addFilter(RedactingFilter())  # every record it prints, whichever logger's
+    logger = get_logger("open_to_close")
     logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -12,14 +11,14 @@ import anyio.from_thread
 from sqlalchemy import text
 from starlette.responses import Response
 
-from .._redact import redact
+from .._redact import get_logger, redact
 from ..monitoring.health import run_checks
 from . import charts, sync_data
 from .fmt import when
 from .sampler import rate_limit
 from .web import Ctx
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 T = TypeVar("T")
 
 PARTS = ("api", "state", "queue", "cache", "feed")

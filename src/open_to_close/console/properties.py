@@ -10,7 +10,6 @@ property's page reads it through the service's cached client.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from typing import Any
@@ -18,13 +17,13 @@ from typing import Any
 from sqlalchemy import func, insert, inspect, or_, select, text
 from starlette.responses import Response
 
-from .._redact import redact
+from .._redact import get_logger, redact
 from ..exceptions import NotFoundError, OpenToCloseAPIError
 from .journal import index_row
 from .journal import properties as index
 from .web import BadInput, Ctx
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 IMPORT_EVERY = 60.0  # seconds between two imports of sync links into the index
 _MAX_QUERY = 200

@@ -8,14 +8,15 @@ a ring buffer of the last hour. It lives in the web process: a restart starts it
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger(__name__)
+from .._redact import get_logger
+
+log = get_logger(__name__)
 
 INTERVAL = 15.0  # seconds between samples
 KEPT = 240  # samples: one hour

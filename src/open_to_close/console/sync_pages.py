@@ -3,18 +3,17 @@ counts, requests spent), and a run's failed rows with the reason."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 
 from starlette.responses import Response
 
-from .._redact import redact
+from .._redact import get_logger, redact
 from . import sync_data
 from .fmt import masked
 from .web import BadInput, Ctx
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _job(ctx: Ctx, name: str) -> Any:

@@ -16,14 +16,14 @@ still queued and handled (the failure is logged).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+from .._redact import get_logger
 from ..queue.base import TaskQueue, Worker, describe_error
 from ..webhooks.receiver import WEBHOOK_TASK
 from .journal import EventJournal
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 REPLAY_KEY = "otc_replay"
 

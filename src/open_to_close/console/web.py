@@ -7,7 +7,6 @@ reads block), so a slow database never stalls the event loop.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,13 +20,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .._redact import redact
+from .._redact import get_logger, redact
 from .auth import Session, same
 
 if TYPE_CHECKING:
     from .app import Console
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 MAX_FORM = 256 * 1024  # bytes: the largest form body a console page takes
 _CSP = (

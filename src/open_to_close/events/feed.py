@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,6 +29,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .._hooks import Call, Hook
+from .._redact import get_logger
 from ..sync.lock import SyncLockedError
 from ..webhooks.handler import Event
 from ..webhooks.receiver import WEBHOOK_TASK, bind_queue
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RESOURCES", "ChangeFeed"]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 RESOURCES = ("properties", "tasks")
 _DEFAULT_NAME = "default"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from .._hooks import Call, Hook
-from .._redact import redact
+from .._redact import get_logger, redact
 from ..exceptions import MethodNotAllowedError, OpenToCloseAPIError
 
 __all__ = ["CallLogHook", "JsonFormatter", "RedactingFormatter", "configure_logging"]
@@ -87,7 +87,7 @@ class CallLogHook(Hook):
     ``duration_ms``, ``attempts``, ``error_type``) for structured logs."""
 
     def __init__(self, logger: logging.Logger | None = None) -> None:
-        self.logger = logger or logging.getLogger("open_to_close.monitoring")
+        self.logger = logger or get_logger("open_to_close.monitoring")
 
     def _fields(self, call: Call, elapsed: float) -> dict[str, Any]:
         return {

@@ -3,15 +3,15 @@ its event loop, and putting a message back when its task's bookkeeping failed.""
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from typing import Any, NoReturn
 
+from .._redact import get_logger
 from .base import describe_error
 from .celery_state import QueueState
 
-log = logging.getLogger("open_to_close.queue.celery")
+log = get_logger("open_to_close.queue.celery")
 
 LEASE = 10.0  # seconds a running task's lease lasts unless renewed (every third of it)
 PUT_BACK_PAUSE = 1.0  # seconds before a message whose bookkeeping failed goes back

@@ -26,7 +26,6 @@ again). Redis answers each publish itself.
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 import uuid
@@ -35,7 +34,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from .._claims import Claim
 from .._optional import require
-from .._redact import MASK, register_secret
+from .._redact import MASK, get_logger, register_secret
 from .._urls import home_url
 from . import settle
 from ._celery_parts import LEASE, Leases, put_back, wakeup_step
@@ -49,7 +48,7 @@ from .base import (
 from .celery_state import QueueState, open_state
 from .settle import DEFAULT_MAX_LOST
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_QUEUE = "otc"
 DEFAULT_STATE = home_url("queue-state.db")

@@ -15,16 +15,16 @@
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from .._optional import require
+from .._redact import get_logger
 from .._urls import check_scheme
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 QUEUES = ("property_updates", "task_notifications", "document_processing", "email_notifications")
 DEAD_LETTER_EXCHANGE = "otc.dead-letter"

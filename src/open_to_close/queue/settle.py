@@ -15,12 +15,12 @@ middleware does for its brokers).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
+from .._redact import get_logger
 from .base import TaskSpec
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_MAX_LOST = 3  # deaths of its workers a task survives; one more buries it
 

@@ -15,17 +15,17 @@ not run again. Should a thread die all the same, ``run`` raises instead of retur
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from .._redact import get_logger
 from . import settle
 from .base import describe_error
 from .sqlite import Job, SQLiteQueue
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 T = TypeVar("T")
 
 DEFAULT_PREFETCH = 16

@@ -17,7 +17,6 @@ commit, outside the store's lock; webhook delivery hangs off this.
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -26,9 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._model.resources import BY_ATTRIBUTE
+from .._redact import get_logger
 from .timestamps import Clock, parse_micros
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 ChangeListener = Callable[[str, dict[str, Any], dict[str, Any] | None], None]
 Event = tuple[str, dict[str, Any], dict[str, Any] | None]

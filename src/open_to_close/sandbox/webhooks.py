@@ -15,7 +15,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-import logging
 import re
 import secrets
 import threading
@@ -27,11 +26,12 @@ from typing import Any
 
 import httpx2
 
+from .._redact import get_logger
 from .._version import __version__
 from ..webhooks.signatures import sign_headers
 from .events import Flatten, check_events, events_for
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 URL_PATTERN = r"^https?://"  # what the URL must start with; a bad host fails delivery
 

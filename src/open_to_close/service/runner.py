@@ -19,18 +19,18 @@ task whose worker died runs again after the visibility timeout.
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import threading
 from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
+from .._redact import get_logger
 from .._serving import BackgroundServer
 from .components import Components
 from .config import ROLES
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class Service:

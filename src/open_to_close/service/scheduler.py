@@ -7,7 +7,6 @@ same job never runs twice at once: the one that finds it locked skips that turn.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from .._redact import get_logger
 from ..sync import (
     PropertyPull,
     PropertySyncService,
@@ -27,7 +27,7 @@ from ..sync.endpoints import open_sink, open_source
 from ..sync.report import failure_summary
 from .config import SyncJob
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class JobRunner:

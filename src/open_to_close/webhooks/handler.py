@@ -13,11 +13,11 @@ import asyncio
 import hashlib
 import inspect
 import json
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from .._redact import get_logger
 from . import signatures as sig
 from .dedupe import Claim, DedupeStore, check_event_id, open_dedupe
 from .errors import (
@@ -27,7 +27,7 @@ from .errors import (
     PayloadError,
 )
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 EventHandler = Callable[[dict[str, Any]], Any]
 F = TypeVar("F", bound=EventHandler)

@@ -19,9 +19,9 @@ runs it on a worker thread, never on the event loop.
 from __future__ import annotations
 
 import json
-import logging
 from typing import TYPE_CHECKING, Any
 
+from .._redact import get_logger
 from ..queue.base import KeyInProgressError
 from .errors import EventInProgressError, InvalidSignatureError, MissingSignatureError, PayloadError
 from .handler import HeadersLike, WebhookHandler
@@ -29,7 +29,7 @@ from .handler import HeadersLike, WebhookHandler
 if TYPE_CHECKING:
     from ..queue.base import TaskQueue
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_MAX_BODY = 1024 * 1024
 WEBHOOK_TASK = "otc.webhook"
