@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["DEFAULT_PREFIX", "RESERVED_PREFIX", "check_prefix"]
 
 DEFAULT_PREFIX = "otc-cache:"
-RESERVED_PREFIX = "otc:"  # webhook dedupe keys, Celery task state and dead letters
+RESERVED_PREFIX = "otc:"  # webhook dedupe (otc:webhooks:), Celery state (otc:queue:<name>:)
 
 
 def check_prefix(prefix: str) -> str:

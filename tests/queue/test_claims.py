@@ -47,3 +47,35 @@ def test_a_key_being_enqueued_raises_the_queues_own_error(broker: str, tmp_path:
     finally:
         purge(queue)
         queue.close()
+
+
+@pytest.mark.defect(2)
+def test_a_celery_queue_named_webhooks_shares_no_key_with_webhook_dedupe() -> None:
+    """Celery's state lives under ``otc:queue:<name>:``; webhook dedupe under
+    ``otc:webhooks:``: a queue called "webhooks" and an event id "dead" stay apart."""
+    import redis
+
+    from open_to_close.queue import connect
+    from open_to_close.webhooks.dedupe import Claim, RedisDedupe
+
+    r = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    queue = connect("redis://127.0.0.1:6379/0?queue=webhooks")
+    dedupe = RedisDedupe("redis://127.0.0.1:6379/0")
+    event_ids = ["dead", "dead_seq", "tasks", "done"]
+    try:
+        assert not queue.state.prefix.startswith("otc:webhooks:")  # type: ignore[attr-defined]
+        queue.state.enqueued("t1", "job")  # type: ignore[attr-defined]
+        queue.state.bury("t1", "job", {"a": 1}, "boom", 4)  # type: ignore[attr-defined]
+        for event_id in event_ids:
+            assert dedupe.claim(event_id, 30) is Claim.NEW
+            dedupe.complete(event_id)
+        assert queue.stats()["dead"] == 1
+        assert [d["payload"] for d in queue.dead_letters()] == [{"a": 1}]
+    finally:
+        for event_id in event_ids:
+            r.delete(f"otc:webhooks:{event_id}")
+        for key in r.scan_iter("otc:queue:webhooks:*"):
+            r.delete(key)
+        dedupe.close()
+        queue.close()
+        r.close()

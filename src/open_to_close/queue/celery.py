@@ -129,7 +129,9 @@ class CeleryQueue(TaskQueue):
             enable_utc=True,
             timezone="UTC",
         )
-        self.state: QueueState = open_state(state_url, prefix=f"otc:{self.queue_name}:")
+        # ``otc:queue:<name>:``, beside ``otc:webhooks:`` (dedupe) and never inside it, whatever
+        # the queue's name (a queue called "webhooks" included).
+        self.state: QueueState = open_state(state_url, prefix=f"otc:queue:{self.queue_name}:")
         self._leases = Leases(self.state)
         self.app.steps["worker"].add(wakeup_step())
 
