@@ -23,6 +23,8 @@ def test_demo_runs_and_makes_no_duplicates() -> None:
     assert "Summary" in out
     assert "duplicates: 0" in out
     assert "injected faults" in out
+    # The dead letter's hint: the demo's queue is gone when it ends (otc queue found nothing).
+    assert "the demo's queue is deleted when it ends" in " ".join(out.split())
 
 
 @pytest.mark.defect(25)

@@ -28,7 +28,7 @@ def test_report_shows_key_member_zone_headers_and_fields(sb: SandboxServer) -> N
     assert result.exit_code == 0, result.output
     out = result.output
     assert "API key: works" in out
-    assert "first team's first" in out and "time zone: id 1" in out
+    assert "the first team's first member" in out and "time zone: id 1" in out
     assert "rate-limit headers: not sent" in out
     assert "property fields: 497" in out
     assert "contract_status" in out and "Listing-Active" in out

@@ -44,7 +44,11 @@ class AccountReport:
             return "none found: set team_member_id"
         who = f"{self.team_member_name or 'member'} (id {self.team_member_id})"
         team = f" of team {self.team_name}" if self.team_name else ""
-        source = "the team_member_id setting" if self.member_from_setting else "first team's first"
+        source = (
+            "the team_member_id setting"
+            if self.member_from_setting
+            else "the first team's first member (team_member_id picks another)"
+        )
         return f"{who}{team}, from {source}"
 
     @property

@@ -42,3 +42,22 @@ def service_state() -> str | None:
     if isinstance(state, dict) and isinstance(state.get("url"), str):
         return str(state["url"])
     return None
+
+
+def require_existing(url: str, default: str, option: str, what: str, made_by: str) -> None:
+    """Refuse a SQLite database that isn't there, for a command that only reads or clears it
+    (a typo would create an empty one). At the default location, say what makes it."""
+    from .._sql import require_sqlite_file
+    from ..exceptions import ConfigurationError
+
+    try:
+        require_sqlite_file(url, what)
+    except ConfigurationError as exc:
+        message = exc.message
+        if url == default:
+            message = (
+                f"no such SQLite file {default.removeprefix('sqlite:///')!r} in this folder "
+                f"({Path.cwd()}): no {what} here yet ({made_by} make it); run this where "
+                f"they run, or give {option} URL"
+            )
+        raise typer.BadParameter(message, param_hint=option) from None

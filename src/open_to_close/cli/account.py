@@ -86,7 +86,10 @@ def _print(report: Any) -> None:
     console.print(f"  time zone: {report.time_zone_text}")
     console.print(f"  rate-limit headers: {report.rate_limit_text}")
     console.print(f"  property fields: {len(report.fields)}")
-    table = Table("key", "title", "type", "options", "flat name")
+    table = Table(expand=True)
+    # A key is copied into a mapping: folded whole, never cut with "…"; it gets the most room.
+    for column, share in (("key", 3), ("title", 2), ("type", 1), ("options", 2), ("flat name", 1)):
+        table.add_column(column, overflow="fold", ratio=share)
     for field in report.fields:
         options = ", ".join(o["title"] for o in field.get("options", ()))
         table.add_row(field["key"], field["title"], field["type"], options, field["flat"])

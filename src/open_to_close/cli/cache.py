@@ -9,7 +9,7 @@ import typer
 
 from .._urls import CACHE_URL
 from ._errors import FAILED, exit_code, fail
-from ._options import ApiKey, BaseUrl
+from ._options import ApiKey, BaseUrl, require_existing
 
 if TYPE_CHECKING:
     from ..cache.backend import CacheBackend
@@ -54,15 +54,8 @@ def _backend(url: str | None, prefix: str) -> CacheBackend:
 def _refuse_missing_file(url: str | None) -> None:
     """A SQLite cache that isn't there: a typo, not an empty cache (clear and cleanup would
     create it and report zeros)."""
-    from .._sql import require_sqlite_file
-    from ..exceptions import ConfigurationError
-
-    try:
-        require_sqlite_file(_url(url), "--cache")
-    except ConfigurationError as exc:
-        raise typer.BadParameter(
-            f"{exc.message} (otc cache warm creates one)", param_hint="--cache"
-        ) from None
+    made_by = "otc cache warm and SQLCache()"
+    require_existing(_url(url), CACHE_URL, "--cache", "SQL cache", made_by)
 
 
 def warm(

@@ -11,7 +11,7 @@ import typer
 
 from ..queue import DEFAULT_URL
 from ._errors import USAGE, fail, one_line
-from ._options import config_option
+from ._options import config_option, require_existing
 
 QUEUE_ENV = "OTC_QUEUE_URL"
 
@@ -102,13 +102,8 @@ def worker(
 
 def existing_queue(url: str) -> Any:
     """A queue that is only read or managed: a SQLite file that isn't there is a typo."""
-    from .._sql import require_sqlite_file
-    from ..exceptions import ConfigurationError
-
-    try:
-        require_sqlite_file(url, "--queue")
-    except ConfigurationError as exc:
-        raise typer.BadParameter(exc.message, param_hint="--queue") from None
+    made_by = "otc serve, otc worker and queue.connect()"
+    require_existing(url, DEFAULT_URL, "--queue", "queue", made_by)
     return open_queue(url)
 
 

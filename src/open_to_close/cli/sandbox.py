@@ -105,8 +105,9 @@ def sandbox(
 ) -> None:
     """Serve a local Open To Close API (stateful, SQLite) until Ctrl-C.
 
-    It behaves as the live API does (field-based properties, no rate-limit headers, no
-    idempotency keys); the two flags above turn those extensions on.
+    Like the live API: field-based properties, no rate-limit headers, no idempotency keys.
+
+    --rate-limit-headers and --idempotency-keys turn those two extensions on.
     """
     import uvicorn
     from rich.console import Console

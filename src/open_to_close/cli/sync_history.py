@@ -34,9 +34,11 @@ def conflicts_list(
         where = f" for job {job}" if job else ""
         _console().print(f"No conflicts{where}." if all_ else f"No open conflicts{where}.")
         return
-    table = RichTable(
-        "id", "job", "external id", "otc id", "fields", "Open To Close", "external", "status"
-    )
+    table = RichTable()
+    for column in ("id", "job", "external id", "otc id", "fields"):
+        table.add_column(column, overflow="fold")
+    for column in ("Open To Close", "external", "status"):  # the values to choose between:
+        table.add_column(column, overflow="fold", ratio=1)  # folded, never cut with "…"
     for c in found:
         status = c.status + (f" ({c.resolution})" if c.resolution else "")
         table.add_row(
@@ -121,8 +123,8 @@ def _when(started: str, finished: str | None) -> tuple[str, str]:
 
 
 def _count(name: str, value: Any) -> str:
-    if isinstance(value, dict):  # two-way: one dict per direction
-        shown = " ".join(f"{k[0]}{v}" for k, v in value.items() if v)
+    if isinstance(value, dict):  # two-way: one dict per direction, counts in full words
+        shown = " ".join(f"{k} {v}" for k, v in value.items() if v)  # (c4: created? conflicts?)
         return f"{name.replace('_', ' ')}: {shown or '-'}"
     return f"{name} {value}"
 
@@ -155,7 +157,11 @@ def history(
         table.add_column(column, no_wrap=column != "job", overflow="fold")  # counts wrap
     table.add_column("counts")
     for run in runs:
-        nonzero = [(k, v) for k, v in run.counts.items() if v and k != "scan_requests"]
+        nonzero = [
+            (k, v)
+            for k, v in run.counts.items()
+            if k != "scan_requests" and (any(v.values()) if isinstance(v, dict) else v)
+        ]
         counts = ", ".join(_count(k, v) for k, v in nonzero) or "-"
         table.add_row(
             str(run.id),

@@ -108,7 +108,8 @@ def webhooks_to_workers(ctx: DemoContext) -> None:
             ctx.console.print(
                 f"dead letter #{letter['id']}: {letter['payload']['event_type']} after "
                 f"{letter['attempts']} attempts ({letter['error']}); "
-                "'otc queue dead-letters --retry ID' runs one again"
+                "on your own queue, 'otc queue dead-letters --retry ID' runs one again "
+                "(the demo's queue is deleted when it ends)"
             )
         ctx.results["webhooks delivered"] = sum(delivered.values())
         ctx.results["events handled by the worker"] = sum(handled.values())
