@@ -48,6 +48,9 @@ def test_help_names_values_and_fits_80_columns(path: list[str]) -> None:
     assert "range>" not in out and "RANGE" not in out, out  # Click's type names
     assert "`" not in out, out  # reStructuredText quotes, shown as they are
     assert all(len(line) <= 80 for line in out.splitlines()), out
+    assert "<bool>" not in out, out  # beside a flag it reads as if the flag took a value
+    summaries = out.split("Commands:", 1)[1].splitlines() if "Commands:" in out else []
+    assert not [line for line in summaries if line.endswith("...")], out  # cut summaries
 
 
 @pytest.mark.defect(25)

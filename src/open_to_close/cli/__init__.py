@@ -16,6 +16,7 @@ from . import webhooks as _webhooks
 from ._logging import setup_logging
 
 app = typer.Typer(
+    rich_markup_mode=None,  # plain help: no <bool> beside flags, no boxes to wrap
     name="otc",
     help="Open To Close: a local sandbox of the API, the demo, sync jobs, webhooks and workers.",
     no_args_is_help=True,

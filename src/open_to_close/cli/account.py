@@ -97,4 +97,4 @@ def _print(report: Any) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("account")(account)
+    app.command("account", short_help="Check the API key; show the account's fields.")(account)

@@ -126,8 +126,10 @@ def cleanup(cache: CacheUrl = None, prefix: Prefix = "otc-cache:") -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``otc cache`` to the ``otc`` command."""
-    group = typer.Typer(help="Warm, clear or clean up a shared cache (Redis or SQL).")
-    group.command("warm")(warm)
+    group = typer.Typer(
+        rich_markup_mode=None, help="Warm, clear or clean up a shared cache (Redis or SQL)."
+    )
+    group.command("warm", short_help="Read active properties and teams into the cache.")(warm)
     group.command("clear")(clear)
     group.command("cleanup")(cleanup)
     app.add_typer(group, name="cache")

@@ -13,7 +13,11 @@ from .._urls import STATE_URL
 from ._errors import FAILED, exit_code, fail, one_line
 from ._options import service_state
 
-events_app = typer.Typer(help="Events made by reading the API (the live API sends no webhooks).")
+events_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Events made by reading the API (the live API sends no webhooks).",
+    short_help="Events read from the API (a change feed).",
+)
 
 
 def _show(events: list[dict[str, Any]], as_json: bool, requests: int) -> None:

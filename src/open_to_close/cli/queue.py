@@ -203,8 +203,12 @@ def dead_letters(
 
 def register(app: typer.Typer) -> None:
     """Add ``otc worker`` and the ``otc queue`` group."""
-    app.command("worker")(worker)
-    group = typer.Typer(help="Inspect a task queue and its dead letters.", no_args_is_help=True)
+    app.command("worker", short_help="Run a queue's worker until Ctrl-C or SIGTERM.")(worker)
+    group = typer.Typer(
+        rich_markup_mode=None,
+        help="Inspect a task queue and its dead letters.",
+        no_args_is_help=True,
+    )
     group.command("stats")(stats)
     group.command("dead-letters")(dead_letters)
     app.add_typer(group, name="queue")

@@ -185,4 +185,4 @@ def sandbox(
 
 def register(app: typer.Typer) -> None:
     """Add ``otc sandbox`` to the ``otc`` command."""
-    app.command("sandbox")(sandbox)
+    app.command("sandbox", short_help="Serve a local Open To Close API (SQLite).")(sandbox)

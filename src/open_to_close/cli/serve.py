@@ -75,7 +75,7 @@ def serve_roles(
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="Run the integration: webhooks, workers, sync jobs.")
     def serve(
         config: ConfigOption = None,
         role: Annotated[
@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
             return
         serve_roles(config, roles, host, port)
 
-    @app.command()
+    @app.command(short_help="Run only the sync scheduler.")
     def scheduler(config: ConfigOption = None) -> None:
         """Run only the sync scheduler (same as: otc serve --role scheduler)."""
         serve_roles(config, ["scheduler"])

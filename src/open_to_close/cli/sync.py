@@ -76,7 +76,9 @@ IdField = Annotated[
 ]
 
 sync_app = typer.Typer(
-    help="Sync properties with CSV, JSON Lines files and SQL tables.", no_args_is_help=True
+    rich_markup_mode=None,  # plain help: no <bool> beside flags, no boxes to wrap
+    help="Sync properties with CSV, JSON Lines files and SQL tables.",
+    no_args_is_help=True,
 )
 
 
@@ -361,8 +363,8 @@ def register(app: typer.Typer) -> None:
     from .sync_history import conflicts_app, history
 
     sync_app.add_typer(conflicts_app, name="conflicts")
-    sync_app.command("push")(push)
-    sync_app.command("pull")(pull)
-    sync_app.command("two-way")(two_way)
-    sync_app.command("history")(history)
+    sync_app.command("push", short_help="Push records from a file or table.")(push)
+    sync_app.command("pull", short_help="Copy changed properties into a file or table.")(pull)
+    sync_app.command("two-way", short_help="Sync both ways with a file or table.")(two_way)
+    sync_app.command("history", short_help="The last runs of sync jobs (--run: one run).")(history)
     app.add_typer(sync_app, name="sync")

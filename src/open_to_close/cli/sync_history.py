@@ -9,7 +9,9 @@ import typer
 from .sync import JobFilter, State, _clear_errors, _console, _errors_table, _fail, _state
 
 conflicts_app = typer.Typer(
-    help="Conflicts a two-way sync left for a person.", no_args_is_help=True
+    rich_markup_mode=None,  # plain help: no <bool> beside flags, no boxes to wrap
+    help="Conflicts a two-way sync left for a person.",
+    no_args_is_help=True,
 )
 
 

@@ -188,7 +188,9 @@ def send_test(
 
 def register(app: typer.Typer) -> None:
     """Add the ``otc webhooks`` group."""
-    group = typer.Typer(help="Receive and test signed webhooks.", no_args_is_help=True)
-    group.command("serve")(serve)
-    group.command("send-test")(send_test)
+    group = typer.Typer(
+        rich_markup_mode=None, help="Receive and test signed webhooks.", no_args_is_help=True
+    )
+    group.command("serve", short_help="Receive signed webhooks and run handlers.")(serve)
+    group.command("send-test", short_help="Send a signed sample event; show the answer.")(send_test)
     app.add_typer(group, name="webhooks")

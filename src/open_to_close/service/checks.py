@@ -37,7 +37,9 @@ def startup_problems(config: ServiceConfig) -> list[str]:
             "else the console stays off"
         )
     elif console.enabled is not False and 0 < len(token) < MIN_TOKEN:
-        problems.append(f"console: the token in {console.token_env} is shorter than {MIN_TOKEN}")
+        problems.append(
+            f"console: the token in {console.token_env} is shorter than {MIN_TOKEN} characters"
+        )
     for n, job in enumerate(config.sync.jobs):
         where = f"sync.jobs[{n}] ({job.name})"
         if "://" not in job.source and job.direction != "pull" and not Path(job.source).is_file():
