@@ -29,6 +29,7 @@ from __future__ import annotations
 import socket
 import threading
 import uuid
+import warnings
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -115,6 +116,10 @@ class CeleryQueue(TaskQueue):
             task_acks_late=True,
             task_reject_on_worker_lost=True,
             worker_prefetch_multiplier=1,
+            # A task running when the broker link drops finishes; its message comes back
+            # (no ack on a lost link), and that copy waits on the task's lease, then finds
+            # it settled. Cancelling it instead would run its side effects twice.
+            worker_cancel_long_running_tasks_on_connection_loss=False,
             task_default_queue=self.queue_name,
             broker_transport_options=(
                 {"visibility_timeout": visibility_timeout}
@@ -337,6 +342,11 @@ class CeleryWorker:
             options = app.conf.broker_transport_options
             app.conf.broker_transport_options = {**options, "visibility_timeout": timeout}
             log.info("the Redis broker's visibility timeout for this worker: %g s", timeout)
+        # Celery warns on every lost link that running tasks are not cancelled; that is the
+        # choice made above (worker_cancel_long_running_tasks_on_connection_loss=False).
+        warnings.filterwarnings(
+            "ignore", message=r"\s*In Celery 5\.1 we introduced an optional breaking change"
+        )
         controller = WorkController(
             app=app,
             concurrency=self.concurrency,
@@ -363,7 +373,12 @@ class CeleryWorker:
     def _stop_when_idle(self) -> None:
         quiet = 0
         while not self._stopped.wait(self.idle_check):
-            counts = self.queue.stats()
+            try:
+                counts = self.queue.stats()
+            except Exception as exc:  # the state store is down: not idle, ask again
+                log.warning("can't read the queue's state to see if it is idle: %s", exc)
+                quiet = 0
+                continue
             quiet = quiet + 1 if counts["pending"] == 0 and counts["running"] == 0 else 0
             if quiet >= 2:  # twice in a row: not a task between two states
                 # Nothing is running, so the quick (cold) shutdown drops no work.
