@@ -6,16 +6,11 @@ from collections.abc import Callable
 
 import httpx2
 
+from open_to_close.console.app import NAV
+
 from .conftest import TOKEN, Rig, csrf_of
 
-PAGES = [
-    "/console/",
-    "/console/sync",
-    "/console/conflicts",
-    "/console/queue",
-    "/console/events",
-    "/console/properties",
-]
+PAGES = [href for href, _ in NAV]
 
 
 def test_no_token_no_console(make_rig: Callable[..., Rig]) -> None:

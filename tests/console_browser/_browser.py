@@ -10,19 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from open_to_close.console.app import NAV
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 WIDTHS = (1280, 390)  # a laptop, a phone
 HEIGHT = 900
 WAIT = 10.0  # seconds for a page or an element
-PAGES = (  # the console's pages, as the nav links them
-    "/console/",
-    "/console/sync",
-    "/console/conflicts",
-    "/console/queue",
-    "/console/events",
-    "/console/properties",
-)
+PAGES = tuple(href for href, _ in NAV)  # the console's pages, as the nav links them
 
 
 class BrowserMissingError(RuntimeError):

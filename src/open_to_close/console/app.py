@@ -37,6 +37,17 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 
 
+# The console's pages, in the order the nav links them.
+NAV = (
+    ("/console/", "Overview"),
+    ("/console/sync", "Sync"),
+    ("/console/conflicts", "Conflicts"),
+    ("/console/queue", "Queue"),
+    ("/console/events", "Events"),
+    ("/console/properties", "Properties"),
+)
+
+
 def path_segment(value: object) -> str:
     """``value`` as one segment of a URL path: every reserved character encoded, and a
     segment of dots only (``..``) encoded too, so no browser reads it as "go up"."""
@@ -64,6 +75,7 @@ class Console:
         self.lock = threading.Lock()
         self.templates.filters["redact"] = redact
         self.templates.filters["seg"] = path_segment
+        self.templates.globals["nav"] = NAV
 
     def __repr__(self) -> str:
         return f"<Console {self.auth!r}>"
