@@ -6,12 +6,12 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .._urls import STATE_URL
-from ._errors import USAGE, exit_code, fail
+from ._errors import describe, exit_code, fail
 from ._options import ApiKey, BaseUrl, service_state
 
 if TYPE_CHECKING:
@@ -88,10 +88,6 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr)
 
 
-def _fail(message: str, code: int = USAGE) -> NoReturn:
-    fail(message, code)
-
-
 @contextmanager
 def _clear_errors() -> Iterator[None]:
     """A problem ends with one readable line: exit 2 for what the user must fix (a bad
@@ -101,17 +97,22 @@ def _clear_errors() -> Iterator[None]:
 
     from ..exceptions import OpenToCloseAPIError
     from ..sync import SyncLockedError
-    from ._errors import describe
 
     try:
         yield
     except KeyboardInterrupt:
         _console(stderr=True).print("interrupted; run again to resume")
         raise typer.Exit(130) from None
-    except (OpenToCloseAPIError, SyncLockedError, ValueError, ImportError, OSError) as exc:
-        _fail(str(exc), exit_code(exc))
-    except SQLAlchemyError as exc:  # the state or a table's database: unreachable, refused
-        _fail(describe(exc), exit_code(exc))
+    # SQLAlchemyError: the state or a table's database, unreachable or refusing.
+    except (
+        OpenToCloseAPIError,
+        SyncLockedError,
+        SQLAlchemyError,
+        ValueError,
+        ImportError,
+        OSError,
+    ) as exc:
+        fail(describe(exc), exit_code(exc))
 
 
 def _state(url: str | None, *, must_exist: bool = False) -> SyncState:

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from .sync import JobFilter, State, _clear_errors, _console, _errors_table, _fail, _state
+from ._errors import USAGE, fail
+from .sync import JobFilter, State, _clear_errors, _console, _errors_table, _state
 
 conflicts_app = typer.Typer(
     rich_markup_mode=None,  # plain help: no <bool> beside flags, no boxes to wrap
@@ -98,9 +99,9 @@ def conflicts_resolve(
                 conflict_id, use, choices if use == "merge" else None
             )
         except KeyError:
-            _fail(f"no conflict with id {conflict_id} (see 'otc sync conflicts list')")
+            fail(f"no conflict with id {conflict_id} (see 'otc sync conflicts list')", USAGE)
         except ValueError as exc:
-            _fail(f"conflict {conflict_id}: {exc}")
+            fail(f"conflict {conflict_id}: {exc}", USAGE)
     decided = "merged field by field" if use == "merge" else f"{use} wins"
     _console().print(
         f"Conflict {conflict.id} on {conflict.external_id} resolved: {decided}. "
@@ -150,7 +151,7 @@ def history(
         runs = store.history(job, limit, run_id)
         failures = store.run_failures(run_id) if run_id is not None else []
     if run_id is not None and not runs:
-        _fail(f"no run {run_id} in this state (see 'otc sync history')")
+        fail(f"no run {run_id} in this state (see 'otc sync history')", USAGE)
     if not runs:
         _console().print(f"No runs yet for job {job}." if job else "No runs yet.")
         return
