@@ -61,8 +61,6 @@ class Job:
 class SQLiteQueue(TaskQueue):
     """``connect("sqlite:///path.db")``: see the module docstring."""
 
-    local = True  # enqueueing is a local transaction, never a network round trip
-
     def __init__(
         self,
         path: str,
