@@ -21,7 +21,6 @@ from typing import Any, Protocol
 
 from ._optional import require
 from ._sql import create_tables, make_engine
-from ._urls import is_redis_url
 
 DEFAULT_RETENTION = 30 * 24 * 3600.0
 _PURGE_EVERY = 1000  # completes between two purges of expired done keys
@@ -35,7 +34,6 @@ __all__ = [
     "RedisClaims",
     "SQLClaims",
     "check_key",
-    "is_redis_url",
 ]
 
 

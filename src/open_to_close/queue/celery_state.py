@@ -21,9 +21,10 @@ import json
 import time
 from typing import Any, Protocol
 
-from .._claims import ClaimStore, SQLClaims, is_redis_url
+from .._claims import ClaimStore, SQLClaims
 from .._optional import require
 from .._sql import create_tables, make_engine
+from .._urls import is_redis_url
 from .base import DeadLetterNotFoundError
 
 PURPOSE = "the Celery queue's state store"

@@ -10,12 +10,12 @@ default, PostgreSQL by URL) or Redis (``redis://`` URL); pick one with
 
 from __future__ import annotations
 
-from .._claims import DEFAULT_RETENTION, Claim, RedisClaims, SQLClaims, check_key, is_redis_url
+from .._claims import DEFAULT_RETENTION, Claim, RedisClaims, SQLClaims, check_key
 from .._claims import ClaimStore as DedupeStore
-from .._urls import STATE_SCHEMES, STATE_URL, check_scheme
+from .._urls import REDIS_SCHEMES, STATE_SCHEMES, STATE_URL, check_scheme, is_redis_url
 
 DEFAULT_DB = STATE_URL  # the package's state database, shared with otc serve
-SCHEMES = ("redis", "rediss", "unix", *STATE_SCHEMES)
+SCHEMES = (*REDIS_SCHEMES, *STATE_SCHEMES)
 
 __all__ = [
     "DEFAULT_DB",
