@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -71,6 +72,9 @@ def _base_url(value: str) -> str:
     normalize_base_url(value)  # the client's own check
     return value
 
+
+# Seconds, given as a number or a duration like 30s, 5m or 1h.
+Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 # Each URL is checked against the schemes its engine's factory takes (listed beside it).
 BaseUrl = Annotated[str, AfterValidator(_base_url)]
@@ -133,7 +137,7 @@ class WebhooksSection(_Section):
     path: str = "/webhook/otc"
     secret_env: list[str] = Field(default_factory=lambda: ["OTC_WEBHOOK_SECRET"])
     max_body_bytes: Annotated[int, Field(gt=0)] = 1024 * 1024
-    tolerance: float = 300.0
+    tolerance: Duration = 300.0
     dedupe_url: DedupeUrl | None = None  # default: [state] url
     handlers: dict[str, list[str]] = Field(default_factory=dict)
     builtin: BuiltinHandlers = BuiltinHandlers()
@@ -149,11 +153,6 @@ class WebhooksSection(_Section):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
-
-    @field_validator("tolerance", mode="before")
-    @classmethod
-    def _tolerance(cls, value: Any) -> float:
-        return parse_duration(value)
 
     @field_validator("handlers")
     @classmethod
@@ -181,28 +180,18 @@ class WebhooksSection(_Section):
 class QueueSection(_Section):
     url: QueueUrl = QUEUE_URL
     concurrency: Annotated[int, Field(ge=1, le=256)] = 2
-    visibility_timeout: float = 30.0
-
-    @field_validator("visibility_timeout", mode="before")
-    @classmethod
-    def _timeout(cls, value: Any) -> float:
-        return parse_duration(value)
+    visibility_timeout: Duration = 30.0
 
 
 class CacheSection(_Section):
     url: CacheUrl = "memory"
-    default_ttl: float = 300.0
+    default_ttl: Duration = 300.0
     prefix: Annotated[str, Field(max_length=64)] = "otc-cache:"  # Redis key prefix
 
     @field_validator("prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         return check_prefix(value)
-
-    @field_validator("default_ttl", mode="before")
-    @classmethod
-    def _ttl(cls, value: Any) -> float:
-        return parse_duration(value)
 
 
 class StateSection(_Section):
@@ -216,12 +205,7 @@ class SyncJob(_Section):
     table: str | None = None
     mapping: str | None = None
     strategy: Literal["latest_wins", "otc_wins", "external_wins", "manual", "merge"] = "latest_wins"
-    every: float = 300.0
-
-    @field_validator("every", mode="before")
-    @classmethod
-    def _every(cls, value: Any) -> float:
-        return parse_duration(value)
+    every: Duration = 300.0
 
     @model_validator(mode="after")
     def _sql_needs_table(self) -> SyncJob:
@@ -252,16 +236,11 @@ class EventsSection(_Section):
     change feed that reads the API (the live API sends no webhooks)."""
 
     source: Literal["webhooks", "poll"] = "webhooks"
-    every: float = 60.0
+    every: Duration = 60.0
     budget: Annotated[float, Field(gt=0, le=1)] | None = None
     resources: list[Literal["properties", "tasks"]] = Field(default_factory=_properties_only)
     name: Annotated[str, Field(min_length=1, max_length=100)] = "default"
     emit_existing: bool = False  # a first poll reports what exists as created
-
-    @field_validator("every", mode="before")
-    @classmethod
-    def _every(cls, value: Any) -> float:
-        return parse_duration(value)
 
     @field_validator("resources")
     @classmethod
@@ -274,12 +253,7 @@ class EventsSection(_Section):
 class ServerSection(_Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
-    shutdown_grace: float = 30.0
-
-    @field_validator("shutdown_grace", mode="before")
-    @classmethod
-    def _grace(cls, value: Any) -> float:
-        return parse_duration(value)
+    shutdown_grace: Duration = 30.0
 
 
 class MetricsSection(_Section):
