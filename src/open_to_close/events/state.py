@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Engine,
-    Float,
     Integer,
     MetaData,
     String,
@@ -34,7 +33,7 @@ from sqlalchemy import (
 
 from .._sql import create_tables, make_engine
 from .._urls import STATE_SCHEMES, STATE_URL
-from ..sync.lock import JobLock
+from ..sync.lock import JobLock, lock_table
 
 DEFAULT_STATE = STATE_URL  # the package's state database, shared with otc serve
 STATE_ENV = "OTC_EVENTS_STATE"
@@ -59,15 +58,7 @@ _outbox = Table(
     Column("event_id", String(100), nullable=False),
     Column("body", Text, nullable=False),
 )
-_locks = Table(
-    "otc_feed_locks",
-    _metadata,
-    Column("job", String(200), primary_key=True),
-    Column("owner", String(200), nullable=False),
-    Column("host", String(255), nullable=False),
-    Column("pid", Integer, nullable=False),
-    Column("expires_at", Float, nullable=False),
-)
+_locks = lock_table("otc_feed_locks", _metadata)
 
 
 @dataclass(frozen=True, slots=True)

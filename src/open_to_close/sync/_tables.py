@@ -9,7 +9,6 @@ from sqlalchemy import (
     Column,
     CursorResult,
     Engine,
-    Float,
     Index,
     Integer,
     MetaData,
@@ -21,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from ..exceptions import ConfigurationError
+from .lock import lock_table
 
 MAX_EXTERNAL_ID = 500  # characters: the external_id columns' width
 _PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,30}$")
@@ -98,15 +98,7 @@ class Tables:
             Column("row", Text, nullable=True),
             Column("error", Text, nullable=False),
         )
-        self.locks = Table(
-            f"{p}locks",
-            m,
-            Column("job", String(200), primary_key=True),
-            Column("owner", String(200), nullable=False),
-            Column("host", String(255), nullable=False),
-            Column("pid", Integer, nullable=False),
-            Column("expires_at", Float, nullable=False),
-        )
+        self.locks = lock_table(f"{p}locks", m)
 
 
 def upsert(engine: Engine, table: Table, keys: list[str]) -> Insert:

@@ -18,10 +18,35 @@ import uuid
 from collections.abc import Callable
 from types import TracebackType
 
-from sqlalchemy import Engine, Table, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-__all__ = ["JobLock", "SyncLockedError"]
+__all__ = ["JobLock", "SyncLockedError", "lock_table"]
+
+
+def lock_table(name: str, metadata: MetaData) -> Table:
+    """The table of :class:`JobLock` rows, one per job (the sync state's, the feed's)."""
+    return Table(
+        name,
+        metadata,
+        Column("job", String(200), primary_key=True),
+        Column("owner", String(200), nullable=False),
+        Column("host", String(255), nullable=False),
+        Column("pid", Integer, nullable=False),
+        Column("expires_at", Float, nullable=False),
+    )
 
 
 class SyncLockedError(RuntimeError):
