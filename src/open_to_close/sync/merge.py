@@ -152,11 +152,16 @@ _MERGE = "merge:"
 MAX_MERGE_FIELDS = 56  # per-field choices fit the resolution column (14 hex digits)
 
 
+def _bit_order(fields: list[str]) -> list[str]:
+    """A conflict's fields in the order of a stored choice's bits (bit n: the n-th)."""
+    return [f for f in sorted(fields) if f != DELETED]
+
+
 def merge_choice(fields: list[str], choices: Mapping[str, str]) -> str:
     """How a per-field decision is stored: ``merge:<hex>``, bit n set when the n-th of the
     conflict's (sorted) ``fields`` takes the external value. ``choices`` must name each
     field once, ``otc`` or ``external``; a ``ValueError`` says what is missing or wrong."""
-    named = [f for f in sorted(fields) if f != DELETED]
+    named = _bit_order(fields)
     if DELETED in fields:
         raise ValueError("one side deleted the record: choose otc or external for all of it")
     if len(named) > MAX_MERGE_FIELDS:
@@ -184,5 +189,5 @@ def field_choices(fields: list[str], resolution: str | None) -> dict[str, str] |
     if not resolution or not resolution.startswith(_MERGE):
         return None
     bits = int(resolution[len(_MERGE) :] or "0", 16)
-    named = [f for f in sorted(fields) if f != DELETED]
+    named = _bit_order(fields)
     return {f: "external" if bits >> n & 1 else "otc" for n, f in enumerate(named)}
