@@ -8,6 +8,7 @@ state and the event journal, each opened on first use.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,6 +105,23 @@ class Console:
     @cached_property
     def checks(self) -> list[Any]:
         return list(self.components.health_checks())
+
+    def start_background(self, key: str, name: str, work: Callable[[], None]) -> bool:
+        """Run ``work`` on a daemon thread kept under ``key`` ("run now" of a job, the
+        properties read); False, and nothing started, while ``key``'s thread still runs."""
+        with self.lock:
+            current = self.sync_threads.get(key)
+            if current is not None and current.is_alive():
+                return False
+            thread = threading.Thread(target=work, name=name, daemon=True)
+            self.sync_threads[key] = thread
+            thread.start()
+        return True
+
+    def running(self) -> set[str]:
+        """The keys whose background thread still runs."""
+        with self.lock:
+            return {key for key, thread in self.sync_threads.items() if thread.is_alive()}
 
     def refused(self, request: Request, session: Session | None) -> HTMLResponse:
         html = self.templates.get_template("refused.html").render(

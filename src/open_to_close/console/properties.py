@@ -10,7 +10,6 @@ property's page reads it through the service's cached client.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from typing import Any
 
@@ -86,15 +85,10 @@ def refresh(ctx: Ctx) -> Response:
     console = ctx.console
     if console.journal is None:
         raise BadInput("the event journal is off, so there is no index to fill")
-    with console.lock:
-        current = console.sync_threads.get("(properties)")
-        if current is not None and current.is_alive():
-            raise BadInput("the properties are being read already")
-        thread = threading.Thread(
-            target=_refresh, args=(console,), daemon=True, name="otc-console-properties"
-        )
-        console.sync_threads["(properties)"] = thread
-        thread.start()
+    if not console.start_background(
+        "(properties)", "otc-console-properties", lambda: _refresh(console)
+    ):
+        raise BadInput("the properties are being read already")
     return ctx.redirect(
         "/console/properties",
         "ok",

@@ -3,7 +3,6 @@ counts, requests spent), and a run's failed rows with the reason."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from starlette.responses import Response
@@ -21,12 +20,6 @@ def _job(ctx: Ctx, name: str) -> Any:
         if job.name == name:
             return job
     raise BadInput(f"no sync job named {name[:100]!r} in this service's otc.toml")
-
-
-def running(ctx: Ctx) -> set[str]:
-    with ctx.console.lock:
-        threads = ctx.console.sync_threads
-        return {name for name, thread in threads.items() if thread.is_alive()}
 
 
 def sync_page(ctx: Ctx) -> Response:
@@ -56,7 +49,7 @@ def sync_page(ctx: Ctx) -> Response:
         runs=runs,
         pager=pager,
         job=job or "",
-        running=running(ctx),
+        running=ctx.console.running(),
         processed=sync_data.processed,
         requests=sync_data.requests_spent,
         describe=sync_data.describe_counts,
@@ -104,14 +97,8 @@ def run_now(ctx: Ctx) -> Response:
         except Exception as exc:  # recorded as a failed run in the history
             log.warning("console: sync job %s failed: %s", job.name, redact(str(exc)))
 
-    with console.lock:
-        threads = console.sync_threads
-        current = threads.get(job.name)
-        if current is not None and current.is_alive():
-            raise BadInput(f"sync job {job.name!r} is already running from this console")
-        thread = threading.Thread(target=work, name=f"otc-console-sync-{job.name}", daemon=True)
-        threads[job.name] = thread
-        thread.start()
+    if not console.start_background(job.name, f"otc-console-sync-{job.name}", work):
+        raise BadInput(f"sync job {job.name!r} is already running from this console")
     return ctx.redirect(
         "/console/sync",
         "ok",
