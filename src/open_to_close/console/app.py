@@ -74,6 +74,7 @@ class Console:
         self.templates.filters["when"] = when
         self.sync_threads: dict[str, threading.Thread] = {}  # "run now", by job
         self.lock = threading.Lock()
+        self.links_imported = float("-inf")  # time.monotonic() of the Properties page's import
         self.templates.filters["redact"] = redact
         self.templates.filters["seg"] = path_segment
         self.templates.globals["nav"] = NAV

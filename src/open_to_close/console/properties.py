@@ -37,10 +37,9 @@ def _import_known(ctx: Ctx) -> None:
     if journal is None:
         return
     with console.lock:
-        due = time.monotonic() - console.__dict__.get("links_imported", -IMPORT_EVERY * 2)
-        if due < IMPORT_EVERY:
+        if time.monotonic() - console.links_imported < IMPORT_EVERY:
             return
-        console.__dict__["links_imported"] = time.monotonic()
+        console.links_imported = time.monotonic()
     links = console.sync_state.tables.links
     known = select(index.c.property_id)
     new = (
