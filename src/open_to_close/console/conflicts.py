@@ -69,17 +69,12 @@ def _decided(conflict: Conflict) -> str:
 
 def conflicts_page(ctx: Ctx) -> Response:
     state = ctx.console.sync_state
-    after_text = ctx.query("after")
-    after = ctx.whole(after_text, "after", low=0) if after_text else None
-    size = min(ctx.console.page_size, CONFLICTS_PER_PAGE)
-    found = state.conflicts(None, "open", limit=size + 1, after=after)
-    more = len(found) > size
-    found = found[:size]
+    found, pager = ctx.forward_page(
+        lambda limit, after: state.conflicts(None, "open", limit=limit, after=after),
+        lambda c: c.id,
+        min(ctx.console.page_size, CONFLICTS_PER_PAGE),
+    )
     waiting = state.conflicts(None, "resolved", limit=100)
-    pager = {
-        "prev": ctx.link(after=None) if after is not None else None,
-        "next": ctx.link(after=found[-1].id) if more and found else None,
-    }
     return ctx.render(
         "conflicts.html",
         conflicts=[(c, rows(c)) for c in found],

@@ -62,16 +62,13 @@ def run_page(ctx: Ctx) -> Response:
     run = sync_data.run(state, run_id)
     if run is None:
         return ctx.render("error.html", 404, message=f"No run {run_id} in the sync state.")
-    after_text = ctx.query("after")
-    after = ctx.whole(after_text, "after", low=0) if after_text else -1
-    size = ctx.console.page_size
-    failures = sync_data.failures(state, run_id, size + 1, after)
-    more = len(failures) > size
-    failures = failures[:size]
-    pager = {
-        "prev": ctx.link(after=None) if after >= 0 else None,
-        "next": ctx.link(after=failures[-1]["n"]) if more and failures else None,
-    }
+    failures, pager = ctx.forward_page(
+        lambda limit, after: sync_data.failures(
+            state, run_id, limit, -1 if after is None else after
+        ),
+        lambda f: f["n"],
+        ctx.console.page_size,
+    )
     return ctx.render(
         "run.html",
         run=run,

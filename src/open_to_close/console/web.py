@@ -136,6 +136,22 @@ class Ctx:
             "next": self.link(before=key(rows[-1]), after=None) if more and rows else None,
         }
 
+    def forward_page(
+        self, fetch: Callable[[int, int | None], list[Any]], key: Callable[[Any], Any], size: int
+    ) -> tuple[list[Any], dict[str, str | None]]:
+        """A page of a list kept oldest first, from ``?after=<key>``, and its pager links
+        (back to the first page, and on). ``fetch(limit, after)`` answers ``limit`` rows
+        past ``after`` (None: from the start)."""
+        after_text = self.query("after")
+        after = self.whole(after_text, "after", low=0) if after_text else None
+        rows = fetch(size + 1, after)
+        more = len(rows) > size
+        rows = rows[:size]
+        return rows, {
+            "prev": self.link(after=None) if after is not None else None,
+            "next": self.link(after=key(rows[-1])) if more and rows else None,
+        }
+
     def link(self, **params: Any) -> str:
         """This page's URL with ``params`` replaced (None drops one)."""
         query = dict(self.request.query_params)
