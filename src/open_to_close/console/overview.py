@@ -110,7 +110,7 @@ def _errors(ctx: Ctx) -> list[dict[str, Any]]:
                     "href": f"/console/events/{entry.seq}",
                 }
             )
-    for run in sync_data.runs(ctx.console.sync_state, 5, statuses=("failed", "partial")):
+    for run in ctx.console.sync_state.history(None, 5, statuses=("failed", "partial")):
         reason = run.error or f"{run.counts.get('errors', 0)} record(s) failed"
         found.append(
             {
@@ -136,7 +136,7 @@ def _charts(ctx: Ctx) -> list[charts.Chart]:
             [(when(t)[11:16], n) for t, n in minutes],
         )
     )
-    recent = list(reversed(sync_data.runs(ctx.console.sync_state, 30)))
+    recent = list(reversed(ctx.console.sync_state.history(None, 30)))
     made.append(
         charts.bars(
             "sync",

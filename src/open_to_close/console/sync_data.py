@@ -1,7 +1,8 @@
-"""What the Sync and Overview pages read from the sync state: runs, a run's failed rows.
+"""What the Sync and Overview pages read from the sync state beyond ``SyncState.history``:
+a run, a run's failed rows, and what a run's counts say.
 
-Queries are paged on the primary key (``before=<id>``) and read the state's declared
-tables (``state.tables``), so a history of any length costs one indexed range per page.
+Failed rows are paged on their key (``after=<n>``) and read the state's declared tables
+(``state.tables``), so a run of any size costs one indexed range per page.
 """
 
 from __future__ import annotations
@@ -54,20 +55,6 @@ def describe_counts(counts: dict[str, Any]) -> str:
         elif value not in (None, 0, False):
             parts.append(f"{name} {value}")
     return "; ".join(parts) or "nothing to do"
-
-
-def runs(
-    state: SyncState,
-    limit: int,
-    *,
-    job: str | None = None,
-    before: int | None = None,
-    after: int | None = None,
-    statuses: tuple[str, ...] = (),
-) -> list[RunRecord]:
-    """Runs newest first: ``limit`` of them with an id below ``before`` (or just above
-    ``after``)."""
-    return state.history(job, limit, before=before, after=after, statuses=statuses)
 
 
 def run(state: SyncState, run_id: int) -> RunRecord | None:

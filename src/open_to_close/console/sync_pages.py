@@ -28,14 +28,12 @@ def sync_page(ctx: Ctx) -> Response:
     if job is not None:
         _job(ctx, job)
     runs, pager = ctx.cursor_page(
-        lambda limit, before, after: sync_data.runs(
-            state, limit, job=job, before=before, after=after
-        ),
+        lambda limit, before, after: state.history(job, limit, before=before, after=after),
         lambda r: r.id,
     )
     jobs = []
     for configured in ctx.console.config.sync.jobs:
-        last = sync_data.runs(state, 1, job=configured.name)
+        last = state.history(configured.name, 1)
         jobs.append(
             {
                 "job": configured,
