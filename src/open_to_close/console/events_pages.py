@@ -8,19 +8,15 @@ import json
 from starlette.responses import Response
 
 from .._redact import redact
-from .journal import Entry, EventJournal
+from .journal import Entry
 from .taps import replay as replay_event
 from .web import BadInput, Ctx
 
 OUTCOMES = ("received", "handled", "ignored", "failed")
 
 
-def _journal(ctx: Ctx) -> EventJournal | None:
-    return ctx.console.journal
-
-
 def events_page(ctx: Ctx) -> Response:
-    journal = _journal(ctx)
+    journal = ctx.console.journal
     outcome = ctx.query("outcome") or None
     if outcome is not None and outcome not in OUTCOMES:
         raise BadInput(f"outcome must be one of {', '.join(OUTCOMES)} (got {outcome[:40]!r})")
@@ -48,7 +44,7 @@ def _seq(ctx: Ctx) -> int:
 
 
 def event_page(ctx: Ctx) -> Response:
-    journal = _journal(ctx)
+    journal = ctx.console.journal
     found = journal.entry(_seq(ctx)) if journal is not None else None
     if found is None:
         return ctx.render("error.html", 404, message="No such event in the journal.")
@@ -58,7 +54,7 @@ def event_page(ctx: Ctx) -> Response:
 
 
 def replay(ctx: Ctx) -> Response:
-    journal = _journal(ctx)
+    journal = ctx.console.journal
     seq = _seq(ctx)
     if journal is None:
         raise BadInput("the event journal is off, so there is nothing to replay")
