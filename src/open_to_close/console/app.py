@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -124,7 +123,7 @@ class Console:
         with self.lock:
             return {key for key, thread in self.sync_threads.items() if thread.is_alive()}
 
-    def refused(self, request: Request, session: Session | None) -> HTMLResponse:
+    def refused(self, session: Session | None) -> HTMLResponse:
         html = self.templates.get_template("refused.html").render(
             session=session, csrf=session.csrf if session else "", flashes=[], path=""
         )

@@ -35,7 +35,7 @@ def login_page(ctx: Ctx) -> Response:
 def login(ctx: Ctx) -> Response:
     auth = ctx.console.auth
     if not auth.login_csrf_ok(ctx.request, ctx.field("csrf_token")):
-        return ctx.console.refused(ctx.request, ctx.session)
+        return ctx.console.refused(ctx.session)
     client = auth.client(ctx.request)
     wait = auth.throttle.attempt(client)
     if wait:

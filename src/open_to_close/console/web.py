@@ -230,7 +230,7 @@ def endpoint(
             if session is not None:
                 offered = form.get("csrf_token", [""])[0]
                 if not offered or not same(offered, session.csrf):
-                    return console.refused(request, session)
+                    return console.refused(session)
         ctx = Ctx(console, request, session, form)
         response = await anyio.to_thread.run_sync(_run, view, ctx, back)
         if ctx.delay:
