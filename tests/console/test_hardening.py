@@ -140,9 +140,11 @@ def test_slow_wrong_tokens_do_not_hold_the_pages(make_rig: Callable[..., Rig]) -
     form = httpx2.get(rig.url + "/console/login")
     csrf, cookies = csrf_of(form.text), dict(form.cookies)
     done: list[tuple[float, int]] = []
+    ready = threading.Barrier(61)  # every guesser set up: the 60 posts leave together
 
     def guess(n: int) -> None:
         with httpx2.Client(base_url=rig.url, cookies=cookies, timeout=30) as http:
+            ready.wait()
             answer = http.post(
                 "/console/login",
                 data={"token": "wrong", "csrf_token": csrf},
@@ -153,7 +155,8 @@ def test_slow_wrong_tokens_do_not_hold_the_pages(make_rig: Callable[..., Rig]) -
     threads = [threading.Thread(target=guess, args=(n,)) for n in range(60)]
     for thread in threads:
         thread.start()
-    time.sleep(0.25)
+    ready.wait()
+    time.sleep(0.1)
     started = time.monotonic()
     assert rig.get("/console/conflicts").status_code == 200
     answered = time.monotonic()
