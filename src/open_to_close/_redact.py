@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 MASK = "***"
 _TOKEN_IN_TEXT = re.compile(r"(api_token=)[^&\s\"'#]+|(Bearer\s+)[A-Za-z0-9._~+/=-]+")
@@ -34,6 +35,23 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     return text
+
+
+def mask_url(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` part shown as ``***`` (a URL too
+    malformed to take apart is ``***`` whole); the password is also masked wherever it
+    would be logged from now on."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return MASK
+    if not password:
+        return url
+    register_secret(password)
+    register_secret(unquote(password))
+    user, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{user.partition(':')[0]}:{MASK}@{host}"))
 
 
 def redact_data(data: Any) -> Any:

@@ -19,26 +19,16 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from .._keyspace import DEFAULT_PREFIX, RESERVED_PREFIX, check_prefix
 from .._optional import require
-from .._redact import MASK, register_secret
+from .._redact import mask_url
 from .backend import CacheBackend, CacheBackendError
 
 __all__ = ["DEFAULT_PREFIX", "RESERVED_PREFIX", "RedisCache", "check_prefix"]
 
 
 _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
-
-
-def _masked(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        register_secret(parts.password)
-        netloc = parts.netloc.replace(f":{parts.password}@", f":{MASK}@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
 
 
 class RedisCache(CacheBackend):
@@ -59,7 +49,7 @@ class RedisCache(CacheBackend):
         client: Any = None,
     ) -> None:
         self.prefix = check_prefix(prefix)
-        self.url = _masked(url)
+        self.url = mask_url(url)
         redis = require("redis", "redis", "RedisCache")
         if client is None:
             from redis.backoff import NoBackoff

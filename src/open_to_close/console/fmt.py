@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from .._redact import MASK, redact
+from .._redact import mask_url, redact
 
 
 def when(value: Any) -> str:
@@ -20,13 +19,4 @@ def when(value: Any) -> str:
 
 def masked(text: str) -> str:
     """A URL (or path) with its password shown as ``***``, and known secrets masked."""
-    if "://" in text:
-        try:
-            parts = urlsplit(text)
-            if parts.password:
-                user = parts.username or ""
-                host = parts.netloc.rpartition("@")[2]
-                text = urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
-        except ValueError:
-            return MASK  # a URL too malformed to mask piece by piece
-    return redact(text)
+    return redact(mask_url(text) if "://" in text else text)

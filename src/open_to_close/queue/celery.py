@@ -31,11 +31,11 @@ import threading
 import uuid
 import warnings
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .._claims import Claim
 from .._optional import require
-from .._redact import MASK, get_logger, register_secret
+from .._redact import get_logger, mask_url
 from .._urls import home_url
 from . import settle
 from ._celery_parts import LEASE, Leases, put_back, wakeup_step
@@ -78,22 +78,13 @@ def split_url(url: str) -> tuple[str, str, str]:
 def masked_url(url: str) -> str:
     """``url`` with the password of the broker, and of a ``?state=`` URL, shown as ``***``
     (as the caches show theirs); each password is also masked wherever it is logged."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
+    masked = mask_url(url)
+    parts = urlsplit(masked)
     params = parse_qsl(parts.query, keep_blank_values=True)
-    has_state = any(key == "state" for key, _ in params)
-    if not parts.password and not has_state:
-        return url
-    if parts.password:
-        register_secret(parts.password)
-        register_secret(unquote(parts.password))
-        user, _, host = netloc.rpartition("@")
-        netloc = f"{user.partition(':')[0]}:{MASK}@{host}"
-    query = parts.query
-    if has_state:
-        masked = [(k, masked_url(v) if k == "state" else v) for k, v in params]
-        query = urlencode(masked, safe="*:/@")
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    if not any(key == "state" for key, _ in params):
+        return masked
+    inner = [(k, masked_url(v) if k == "state" else v) for k, v in params]
+    return urlunsplit(parts._replace(query=urlencode(inner, safe="*:/@")))
 
 
 class CeleryQueue(TaskQueue):
